@@ -1,0 +1,50 @@
+# The README's two commands: `make run` (the main job on the built-in default scenario) and
+# `make test` (the whole suite). Each installs missing Debian packages, then configures and
+# builds incrementally.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+AIINFRA    := $(BUILD)/aiinfra
+
+.PHONY: all deps configure build run test test-asan bench docs check-docs format clean
+
+all: build
+
+deps:
+	@scripts/setup.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Until the simulator lands, the main job is the hardware layer on the default SuperNode.
+run: build
+	$(AIINFRA) hw show gb200-nvl72
+	$(AIINFRA) hw collective --system gb200-nvl72 --op all_reduce --gpus 72 --sweep
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# Unit tests under ASan+UBSan (the CI's second half). Slow tests are left to `make test`.
+test-asan: deps
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DAIINFRA_SANITIZE=ON
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -LE slow
+
+bench: build
+	$(BUILD)/bench/aiinfra_bench
+
+# Regenerates the command reference in README.md from the command table.
+docs: build
+	scripts/gen-readme-commands.sh $(AIINFRA) README.md
+
+format:
+	find src bench tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,0 +1,154 @@
+#include "common/yaml.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "common/units.h"
+
+namespace aiinfra {
+namespace {
+
+std::string ChildPath(const std::string& parent, std::string_view key) {
+  if (parent.empty()) return std::string(key);
+  return parent + "." + std::string(key);
+}
+
+}  // namespace
+
+Location YamlNode::Where() const {
+  Location loc;
+  loc.file = file;
+  loc.field = path;
+  if (node) {
+    const YAML::Mark mark = node.Mark();
+    // yaml-cpp marks are 0-based; a null mark (-1) stays "unknown".
+    if (mark.line >= 0) loc.line = mark.line + 1;
+    if (mark.column >= 0) loc.column = mark.column + 1;
+  }
+  return loc;
+}
+
+Error YamlNode::Err(std::string message) const {
+  return Error{ErrorCode::kInvalidInput, std::move(message), Where()};
+}
+
+Result<std::string> YamlNode::Scalar() const {
+  if (!IsScalar()) return Fail(Err("expected a single value (a scalar)"));
+  return node.Scalar();
+}
+
+Result<double> YamlNode::Number() const {
+  AIINFRA_TRY(std::string text, Scalar());
+  auto value = ParseNumber(text);
+  if (!value) return Fail(Err("expected a number, got \"" + text + "\""));
+  return *value;
+}
+
+Result<bool> YamlNode::Bool() const {
+  AIINFRA_TRY(std::string text, Scalar());
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return Fail(Err("expected true or false, got \"" + text + "\""));
+}
+
+Result<std::vector<YamlNode>> YamlNode::Items() const {
+  if (!IsSequence()) return Fail(Err("expected a list"));
+  std::vector<YamlNode> items;
+  items.reserve(node.size());
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    items.push_back(YamlNode{node[i], file, path + "[" + std::to_string(i) + "]"});
+  }
+  return items;
+}
+
+Result<std::vector<YamlNode>> ParseYamlDocuments(std::string_view text, const std::string& file) {
+  std::vector<YamlNode> docs;
+  try {
+    for (YAML::Node& doc : YAML::LoadAll(std::string(text))) {
+      docs.push_back(YamlNode{doc, file, ""});
+    }
+  } catch (const YAML::Exception& e) {
+    Location loc;
+    loc.file = file;
+    if (e.mark.line >= 0) loc.line = e.mark.line + 1;
+    if (e.mark.column >= 0) loc.column = e.mark.column + 1;
+    return Fail(ErrorCode::kInvalidInput, "YAML syntax error: " + e.msg, loc);
+  }
+  return docs;
+}
+
+Result<YamlNode> ParseYaml(std::string_view text, const std::string& file) {
+  AIINFRA_TRY(auto docs, ParseYamlDocuments(text, file));
+  if (docs.empty() || docs[0].IsNull()) {
+    return Fail(ErrorCode::kInvalidInput, "the document is empty", Location{file, 1, 0, ""});
+  }
+  if (docs.size() > 1) {
+    return Fail(ErrorCode::kInvalidInput, "expected one YAML document, found " +
+                                              std::to_string(docs.size()),
+                Location{file, 0, 0, ""});
+  }
+  return docs[0];
+}
+
+Result<YamlMap> YamlMap::From(const YamlNode& node) {
+  if (!node.IsMap()) return Fail(node.Err("expected a mapping of fields"));
+  return YamlMap(node);
+}
+
+bool YamlMap::Has(std::string_view key) const {
+  return static_cast<bool>(self_.node[std::string(key)]);
+}
+
+Result<YamlNode> YamlMap::Required(std::string_view key) {
+  read_.insert(std::string(key));
+  YAML::Node child = self_.node[std::string(key)];
+  if (!child || child.IsNull()) {
+    Error err = self_.Err("missing required field \"" + std::string(key) + "\"");
+    err.where.field = ChildPath(self_.path, key);
+    return Fail(std::move(err));
+  }
+  return YamlNode{child, self_.file, ChildPath(self_.path, key)};
+}
+
+std::optional<YamlNode> YamlMap::Optional(std::string_view key) {
+  read_.insert(std::string(key));
+  YAML::Node child = self_.node[std::string(key)];
+  if (!child || child.IsNull()) return std::nullopt;
+  return YamlNode{child, self_.file, ChildPath(self_.path, key)};
+}
+
+Result<std::string> YamlMap::RequiredString(std::string_view key) {
+  AIINFRA_TRY(YamlNode node, Required(key));
+  return node.Scalar();
+}
+
+Result<double> YamlMap::RequiredNumber(std::string_view key) {
+  AIINFRA_TRY(YamlNode node, Required(key));
+  return node.Number();
+}
+
+std::string YamlMap::OptionalString(std::string_view key, std::string fallback) {
+  auto node = Optional(key);
+  if (!node || !node->IsScalar()) return fallback;
+  return node->node.Scalar();
+}
+
+std::vector<std::string> YamlMap::Keys() const {
+  std::vector<std::string> keys;
+  for (const auto& kv : self_.node) keys.push_back(kv.first.as<std::string>());
+  return keys;
+}
+
+Status YamlMap::Finish() const {
+  for (const auto& kv : self_.node) {
+    const std::string key = kv.first.as<std::string>();
+    if (read_.contains(key)) continue;
+    std::string accepted;
+    for (const auto& k : read_) accepted += (accepted.empty() ? "" : ", ") + k;
+    YamlNode at{kv.first, self_.file, ChildPath(self_.path, key)};
+    return Fail(at.Err("unknown field \"" + key + "\" (accepted here: " + accepted + ")"));
+  }
+  return {};
+}
+
+}  // namespace aiinfra

@@ -1,0 +1,76 @@
+// YAML loading whose every error names file, line and field.
+//
+// yaml-cpp parses; this layer adds the discipline the catalogs and scenarios need: a mapping is
+// read through a YamlMap, which knows the document's file name and the dotted path of the node,
+// turns type and unit errors into Errors located at the offending node, and, at Finish(),
+// reports any key nobody read (a misspelt field is an error, not silently ignored).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace aiinfra {
+
+// A parsed YAML node with the file it came from and its dotted path ("scale_up.tiers[0].chips").
+struct YamlNode {
+  YAML::Node node;
+  std::string file;
+  std::string path;
+
+  // Location of this node (1-based line and column) for errors.
+  Location Where() const;
+  // An Error of kInvalidInput located at this node.
+  Error Err(std::string message) const;
+  // "value" of a scalar, or the error "expected a scalar".
+  Result<std::string> Scalar() const;
+  Result<double> Number() const;  // a finite number
+  Result<bool> Bool() const;      // true/false
+  bool IsNull() const { return !node || node.IsNull(); }
+  bool IsScalar() const { return node && node.IsScalar(); }
+  bool IsMap() const { return node && node.IsMap(); }
+  bool IsSequence() const { return node && node.IsSequence(); }
+  // Items of a sequence, each with its path "path[i]". Error if not a sequence.
+  Result<std::vector<YamlNode>> Items() const;
+};
+
+// Parses every document in `text`. Syntax errors become kInvalidInput at file:line:column.
+Result<std::vector<YamlNode>> ParseYamlDocuments(std::string_view text, const std::string& file);
+// Parses exactly one document (an empty text is an error).
+Result<YamlNode> ParseYaml(std::string_view text, const std::string& file);
+
+// A mapping being read field by field. Not thread-safe; cheap to copy.
+class YamlMap {
+ public:
+  // Error if `node` is not a mapping.
+  static Result<YamlMap> From(const YamlNode& node);
+
+  bool Has(std::string_view key) const;
+  // The child at `key`; marks it read. Required: error "missing required field" at the map.
+  Result<YamlNode> Required(std::string_view key);
+  // The child at `key` if present and not null; marks it read.
+  std::optional<YamlNode> Optional(std::string_view key);
+
+  Result<std::string> RequiredString(std::string_view key);
+  Result<double> RequiredNumber(std::string_view key);
+  std::string OptionalString(std::string_view key, std::string fallback = "");
+
+  // Error naming the first key that was not read, with the list of accepted keys.
+  Status Finish() const;
+
+  const YamlNode& self() const { return self_; }
+  std::vector<std::string> Keys() const;
+
+ private:
+  explicit YamlMap(YamlNode self) : self_(std::move(self)) {}
+  YamlNode self_;
+  std::set<std::string, std::less<>> read_;
+};
+
+}  // namespace aiinfra

@@ -1,0 +1,551 @@
+#include "hw/collective.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common/units.h"
+#include "common/yaml.h"
+
+namespace aiinfra::hw {
+namespace {
+
+struct Flow {
+  int src;
+  int dst;
+  double bytes;
+};
+
+// Traffic a rank exchanges with its domain's in-network-reduction switch.
+struct SwitchTraffic {
+  int rank;
+  double up;    // bytes rank -> switch
+  double down;  // bytes switch -> rank
+};
+
+struct PhasePlan {
+  std::string name;
+  std::vector<Flow> flows;
+  std::vector<SwitchTraffic> nvls;
+  int steps = 1;
+};
+
+// Finds the link joining accelerator `acc` to its first-tier scale-up switch.
+int SwitchLinkOf(const Topology& topo, int acc) {
+  for (std::size_t i = 0; i < topo.links().size(); ++i) {
+    const TopoLink& l = topo.links()[i];
+    if (l.kind != LinkKind::kScaleUp) continue;
+    const int other = l.a == acc ? l.b : (l.b == acc ? l.a : -1);
+    if (other >= 0 && topo.nodes()[other].kind == NodeKind::kSwitch) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+PhaseCost Evaluate(const Topology& topo, const CollectiveTuning& tuning, const PhasePlan& plan) {
+  std::map<int, double> load;  // directed channel -> bytes
+  double route_latency = 0;
+  for (const Flow& f : plan.flows) {
+    if (f.bytes <= 0 || f.src == f.dst) continue;
+    const Route& r = topo.RouteBetween(f.src, f.dst);
+    for (const Hop& h : r.hops) load[h.Channel()] += f.bytes;
+    route_latency = std::max(route_latency, r.latency);
+  }
+  for (const SwitchTraffic& t : plan.nvls) {
+    const int link = SwitchLinkOf(topo, t.rank);
+    const bool acc_is_a = topo.links()[link].a == t.rank;
+    load[Hop{link, acc_is_a}.Channel()] += t.up;
+    load[Hop{link, !acc_is_a}.Channel()] += t.down;
+    route_latency = std::max(route_latency, 2 * topo.links()[link].latency);
+  }
+  PhaseCost cost;
+  cost.name = plan.name;
+  cost.steps = plan.steps;
+  double worst = 0;
+  for (const auto& [channel, bytes] : load) {
+    const TopoLink& link = topo.links()[channel / 2];
+    const bool nvls_link = !plan.nvls.empty() && link.kind == LinkKind::kScaleUp;
+    const double eff = nvls_link ? tuning.nvls_efficiency.value : tuning.Efficiency(link.kind);
+    const double t = bytes / (link.bandwidth * eff);
+    if (t > worst) {
+      worst = t;
+      const bool forward = channel % 2 == 0;
+      const TopoNode& from = topo.nodes()[forward ? link.a : link.b];
+      const TopoNode& to = topo.nodes()[forward ? link.b : link.a];
+      cost.bottleneck = fmt::format("{}->{} ({}, {} x {:.2f})", from.label, to.label,
+                                    LinkKindName(link.kind), FormatRate(link.bandwidth), eff);
+    }
+  }
+  cost.latency = plan.steps * (route_latency + tuning.step_overhead.value);
+  cost.time = worst + cost.latency;
+  return cost;
+}
+
+// Groups ranks by scale-up domain, keeping domain order and rank order.
+std::vector<std::vector<int>> ByDomain(const Topology& topo, const std::vector<int>& ranks) {
+  std::map<int, std::vector<int>> groups;
+  for (int r : ranks) groups[topo.nodes()[r].domain].push_back(r);
+  std::vector<std::vector<int>> out;
+  for (auto& [d, members] : groups) out.push_back(std::move(members));
+  return out;
+}
+
+bool Uniform(const std::vector<std::vector<int>>& domains) {
+  for (const auto& d : domains) {
+    if (d.size() != domains.front().size()) return false;
+  }
+  return true;
+}
+
+// Ring flows in which every rank sends `bytes_per_rank` to its successor. Across domains with
+// the same number of ranks each, NCCL runs one ring per local rank ("channel"), rotated so that
+// each ring leaves every domain from a different rank: the inter-domain traffic spreads over all
+// rails instead of one NIC. Each channel carries 1/m of the data.
+std::vector<Flow> RingFlows(const std::vector<std::vector<int>>& domains, double bytes_per_rank) {
+  std::vector<Flow> flows;
+  const std::size_t m = domains.front().size();
+  const bool channels = domains.size() > 1 && Uniform(domains) && m > 1;
+  const std::size_t rings = channels ? m : 1;
+  for (std::size_t k = 0; k < rings; ++k) {
+    std::vector<int> order;
+    for (const auto& d : domains) {
+      for (std::size_t i = 0; i < d.size(); ++i) order.push_back(d[(i + k) % d.size()]);
+    }
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      flows.push_back(Flow{order[i], order[(i + 1) % order.size()], bytes_per_rank / rings});
+    }
+  }
+  return flows;
+}
+
+std::vector<Flow> DirectFlows(const std::vector<int>& ranks, double bytes_per_pair) {
+  std::vector<Flow> flows;
+  for (int a : ranks) {
+    for (int b : ranks) {
+      if (a != b) flows.push_back(Flow{a, b, bytes_per_pair});
+    }
+  }
+  return flows;
+}
+
+// NCCL's tree all-reduce: a chain inside each domain and a double binary tree across the
+// domains' first ranks. Reduction climbs and the broadcast descends, so every chain edge carries
+// the whole buffer once in each direction; the two binary trees carry half each.
+std::vector<Flow> TreeFlows(const std::vector<std::vector<int>>& domains, double bytes) {
+  std::vector<Flow> flows;
+  std::vector<int> heads;
+  for (const auto& d : domains) {
+    heads.push_back(d.front());
+    for (std::size_t i = 0; i + 1 < d.size(); ++i) {
+      flows.push_back(Flow{d[i + 1], d[i], bytes});
+      flows.push_back(Flow{d[i], d[i + 1], bytes});
+    }
+  }
+  for (int tree = 0; tree < 2; ++tree) {
+    std::vector<int> order = heads;
+    if (tree == 1) std::reverse(order.begin(), order.end());
+    for (std::size_t i = 1; i < order.size(); ++i) {
+      const int parent = order[(i - 1) / 2];
+      flows.push_back(Flow{order[i], parent, bytes / 2});
+      flows.push_back(Flow{parent, order[i], bytes / 2});
+    }
+  }
+  return flows;
+}
+
+int Log2Ceil(int n) {
+  int k = 0;
+  while ((1 << k) < n) ++k;
+  return k;
+}
+
+std::vector<int> Flatten(const std::vector<std::vector<int>>& domains) {
+  std::vector<int> out;
+  for (const auto& d : domains) out.insert(out.end(), d.begin(), d.end());
+  return out;
+}
+
+// Does this group sit in one switched domain whose switches reduce in-network?
+bool NvlsApplies(const Topology& topo, const std::vector<std::vector<int>>& domains) {
+  const System& sys = topo.system();
+  return sys.in_network_reduction && sys.topology == ScaleUpTopology::kSwitched &&
+         sys.tiers.size() == 1 && domains.front().size() > 1;
+}
+
+// One intra-domain phase of a reduction (or gather), run in every domain concurrently, with the
+// best of the algorithms that apply there. `kind`: 0 reduce-scatter, 1 all-gather, 2 all-reduce.
+// `bytes` is the full buffer each domain reduces or gathers.
+std::vector<PhasePlan> IntraCandidates(const Topology& topo,
+                                       const std::vector<std::vector<int>>& domains, int kind,
+                                       double bytes, const std::string& name) {
+  std::vector<PhasePlan> out;
+  const int m = static_cast<int>(domains.front().size());
+  if (m < 2) return out;
+  const double share = static_cast<double>(m - 1) / m;
+  const int passes = kind == 2 ? 2 : 1;
+  {
+    PhasePlan ring{name + " (ring)", {}, {}, passes * (m - 1)};
+    for (const auto& d : domains) {
+      auto f = RingFlows({d}, passes * share * bytes);
+      ring.flows.insert(ring.flows.end(), f.begin(), f.end());
+    }
+    out.push_back(std::move(ring));
+  }
+  if (topo.system().topology == ScaleUpTopology::kMesh) {
+    PhasePlan direct{name + " (direct)", {}, {}, passes};
+    for (const auto& d : domains) {
+      auto f = DirectFlows(d, passes * bytes / m);
+      direct.flows.insert(direct.flows.end(), f.begin(), f.end());
+    }
+    out.push_back(std::move(direct));
+  }
+  if (NvlsApplies(topo, domains)) {
+    PhasePlan nvls{name + " (nvls)", {}, {}, passes};
+    for (const auto& d : domains) {
+      for (int r : d) {
+        // Reduce-scatter: the switch reads every rank's buffer and returns one reduced chunk;
+        // all-gather: each rank writes its chunk once and the switch multicasts it.
+        const double up = kind == 1 ? bytes / m : bytes;
+        const double down = kind == 0 ? bytes / m : bytes;
+        nvls.nvls.push_back(SwitchTraffic{r, up, down});
+      }
+    }
+    out.push_back(std::move(nvls));
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* CollectiveOpName(CollectiveOp op) {
+  switch (op) {
+    case CollectiveOp::kAllReduce:
+      return "all_reduce";
+    case CollectiveOp::kAllGather:
+      return "all_gather";
+    case CollectiveOp::kReduceScatter:
+      return "reduce_scatter";
+    case CollectiveOp::kAllToAll:
+      return "alltoall";
+    case CollectiveOp::kBroadcast:
+      return "broadcast";
+    case CollectiveOp::kSendRecv:
+      return "sendrecv";
+    case CollectiveOp::kMoeDispatch:
+      return "moe_dispatch";
+    case CollectiveOp::kMoeCombine:
+      return "moe_combine";
+  }
+  return "?";
+}
+
+std::vector<std::string> CollectiveOpNames() {
+  std::vector<std::string> names;
+  for (int i = 0; i <= static_cast<int>(CollectiveOp::kMoeCombine); ++i) {
+    names.push_back(CollectiveOpName(static_cast<CollectiveOp>(i)));
+  }
+  return names;
+}
+
+Result<CollectiveOp> ParseCollectiveOp(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(CollectiveOp::kMoeCombine); ++i) {
+    const auto op = static_cast<CollectiveOp>(i);
+    if (name == CollectiveOpName(op)) return op;
+  }
+  if (name == "all_to_all") return CollectiveOp::kAllToAll;
+  std::string known;
+  for (const auto& n : CollectiveOpNames()) known += (known.empty() ? "" : ", ") + n;
+  return Fail(ErrorCode::kUsage, "unknown collective \"" + std::string(name) + "\"; one of: " + known);
+}
+
+const char* AlgorithmName(Algorithm algorithm) {
+  switch (algorithm) {
+    case Algorithm::kAuto:
+      return "auto";
+    case Algorithm::kRing:
+      return "ring";
+    case Algorithm::kTree:
+      return "tree";
+    case Algorithm::kNvls:
+      return "nvls";
+    case Algorithm::kHierarchical:
+      return "hierarchical";
+    case Algorithm::kDirect:
+      return "direct";
+  }
+  return "?";
+}
+
+Result<Algorithm> ParseAlgorithm(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(Algorithm::kDirect); ++i) {
+    const auto a = static_cast<Algorithm>(i);
+    if (name == AlgorithmName(a)) return a;
+  }
+  return Fail(ErrorCode::kUsage, "unknown algorithm \"" + std::string(name) +
+                                     "\"; one of: auto, ring, tree, nvls, hierarchical, direct");
+}
+
+double BusBandwidthFactor(CollectiveOp op, int n) {
+  switch (op) {
+    case CollectiveOp::kAllReduce:
+      return 2.0 * (n - 1) / n;
+    case CollectiveOp::kAllGather:
+    case CollectiveOp::kReduceScatter:
+    case CollectiveOp::kAllToAll:
+      return static_cast<double>(n - 1) / n;
+    case CollectiveOp::kBroadcast:
+    case CollectiveOp::kSendRecv:
+      return 1.0;
+    case CollectiveOp::kMoeDispatch:
+    case CollectiveOp::kMoeCombine:
+      return 1.0;  // replaced by the bytes actually sent (see EstimateCollective)
+  }
+  return 1.0;
+}
+
+double CollectiveTuning::Efficiency(LinkKind kind) const {
+  switch (kind) {
+    case LinkKind::kScaleUp:
+      return scale_up_efficiency.value;
+    case LinkKind::kScaleOut:
+      return scale_out_efficiency.value;
+    case LinkKind::kHost:
+      return host_efficiency.value;
+  }
+  return 1.0;
+}
+
+Result<CollectiveTuning> CollectiveTuning::Parse(const std::string& text, const std::string& file) {
+  AIINFRA_TRY(YamlNode doc, ParseYaml(text, file));
+  AIINFRA_TRY(YamlMap top, YamlMap::From(doc));
+  CollectiveTuning t;
+  t.file = file;
+  auto duration = [&](std::string_view key) -> Result<Figure> {
+    AIINFRA_TRY(YamlNode n, top.Required(key));
+    return ReadFigure(n, Quantity::kDuration);
+  };
+  auto fraction = [&](std::string_view key) -> Result<Figure> {
+    AIINFRA_TRY(YamlNode n, top.Required(key));
+    AIINFRA_TRY(Figure f, ReadPositiveFigure(n, Quantity::kCount));
+    if (f.value > 1) return Fail(n.Err("an efficiency is a fraction in (0, 1]"));
+    return f;
+  };
+  AIINFRA_TRY(t.launch_latency, duration("launch_latency"));
+  AIINFRA_TRY(t.step_overhead, duration("step_overhead"));
+  AIINFRA_TRY(t.scale_up_efficiency, fraction("scale_up_efficiency"));
+  AIINFRA_TRY(t.nvls_efficiency, fraction("nvls_efficiency"));
+  AIINFRA_TRY(t.scale_out_efficiency, fraction("scale_out_efficiency"));
+  AIINFRA_TRY(t.host_efficiency, fraction("host_efficiency"));
+  AIINFRA_TRY(t.moe_efficiency, fraction("moe_efficiency"));
+  AIINFRA_CHECK_OK(top.Finish());
+  return t;
+}
+
+Result<CollectiveTuning> CollectiveTuning::Load(const DataSource& data) {
+  AIINFRA_TRY(auto files, data.List("hardware/collective"));
+  for (const DataFile& f : files) {
+    if (f.relative.ends_with("/tuning.yaml")) return Parse(f.contents, f.display);
+  }
+  return Fail(ErrorCode::kNotFound, "data file hardware/collective/tuning.yaml is missing");
+}
+
+std::vector<double> SweepSizes(double min_bytes, double max_bytes) {
+  std::vector<double> sizes;
+  for (double s = min_bytes; s <= max_bytes * (1 + 1e-12); s *= 2) sizes.push_back(s);
+  return sizes;
+}
+
+Result<CollectiveCost> EstimateCollective(const Topology& topo, const CollectiveSpec& spec,
+                                          const CollectiveTuning& tuning) {
+  const int n = static_cast<int>(spec.ranks.size());
+  if (n < 2) return Fail(ErrorCode::kUsage, "a collective needs at least two ranks");
+  if (!(spec.bytes > 0) || !std::isfinite(spec.bytes)) {
+    return Fail(ErrorCode::kUsage, "the message size must be positive");
+  }
+  std::set<int> seen;
+  for (int r : spec.ranks) {
+    if (r < 0 || r >= topo.AcceleratorCount()) {
+      return Fail(ErrorCode::kUsage, fmt::format("rank {} is not an accelerator of the cluster "
+                                                 "(0..{})", r, topo.AcceleratorCount() - 1));
+    }
+    if (!seen.insert(r).second) {
+      return Fail(ErrorCode::kUsage, fmt::format("rank {} appears twice in the group", r));
+    }
+  }
+  const auto domains = ByDomain(topo, spec.ranks);
+  const int d = static_cast<int>(domains.size());
+  const std::vector<int> ordered = Flatten(domains);
+  const double S = spec.bytes;
+  const CollectiveOp op = spec.op;
+  const bool reduction = op == CollectiveOp::kAllReduce || op == CollectiveOp::kAllGather ||
+                         op == CollectiveOp::kReduceScatter;
+  const bool moe = op == CollectiveOp::kMoeDispatch || op == CollectiveOp::kMoeCombine;
+
+  // Each candidate is a list of phases; the collective takes their sum.
+  std::vector<std::pair<Algorithm, std::vector<PhasePlan>>> candidates;
+  auto want = [&](Algorithm a) {
+    return spec.algorithm == Algorithm::kAuto || spec.algorithm == a;
+  };
+
+  if (reduction) {
+    const int kind = op == CollectiveOp::kReduceScatter ? 0 : op == CollectiveOp::kAllGather ? 1 : 2;
+    const int passes = kind == 2 ? 2 : 1;
+    const double share = static_cast<double>(n - 1) / n;
+    if (want(Algorithm::kRing)) {
+      candidates.push_back({Algorithm::kRing,
+                            {PhasePlan{"ring", RingFlows(domains, passes * share * S), {},
+                                       passes * (n - 1)}}});
+    }
+    if (kind == 2 && want(Algorithm::kTree)) {
+      // Fewer steps than the ring across many domains, but twice the buffer per chain edge:
+      // it wins on small messages over many nodes, the ring on large ones.
+      std::size_t longest = 0;
+      for (const auto& dom : domains) longest = std::max(longest, dom.size());
+      const int steps = 2 * (static_cast<int>(longest) - 1 + Log2Ceil(d));
+      candidates.push_back({Algorithm::kTree, {PhasePlan{"tree", TreeFlows(domains, S), {}, steps}}});
+    }
+    if (d == 1) {
+      for (PhasePlan& p : IntraCandidates(topo, domains, kind, S, "intra")) {
+        const Algorithm a = p.name.ends_with("(nvls)")     ? Algorithm::kNvls
+                            : p.name.ends_with("(direct)") ? Algorithm::kDirect
+                                                           : Algorithm::kRing;
+        if (a != Algorithm::kRing && want(a)) candidates.push_back({a, {std::move(p)}});
+      }
+    } else if (Uniform(domains) && want(Algorithm::kHierarchical)) {
+      // Reduce-scatter inside each domain, all-reduce of 1/m across domains between ranks with
+      // the same local index (same rail), all-gather inside (or the gather/scatter halves).
+      const int m = static_cast<int>(domains.front().size());
+      const double chunk = S / m;
+      auto best_intra = [&](int k, double bytes, const std::string& name) {
+        PhaseCost best_cost;
+        PhasePlan best;
+        bool first = true;
+        for (PhasePlan& p : IntraCandidates(topo, domains, k, bytes, name)) {
+          const PhaseCost c = Evaluate(topo, tuning, p);
+          if (first || c.time < best_cost.time) best = std::move(p), best_cost = c, first = false;
+        }
+        return best;
+      };
+      PhasePlan inter{"inter", {}, {}, 0};
+      const double dshare = static_cast<double>(d - 1) / d;
+      for (int j = 0; j < m; ++j) {
+        std::vector<std::vector<int>> column;
+        for (const auto& dom : domains) column.push_back({dom[j]});
+        // Each column is one rank per domain: a plain ring across domains.
+        auto f = RingFlows({Flatten(column)}, (kind == 2 ? 2 : 1) * dshare * chunk);
+        inter.flows.insert(inter.flows.end(), f.begin(), f.end());
+      }
+      std::vector<PhasePlan> phases;
+      if (kind == 2) {
+        inter.name = "inter all-reduce (ring)";
+        inter.steps = 2 * (d - 1);
+        if (m > 1) phases.push_back(best_intra(0, S, "intra reduce-scatter"));
+        phases.push_back(std::move(inter));
+        if (m > 1) phases.push_back(best_intra(1, S, "intra all-gather"));
+      } else if (kind == 1) {
+        inter.name = "inter all-gather (ring)";
+        inter.steps = d - 1;
+        phases.push_back(std::move(inter));
+        if (m > 1) phases.push_back(best_intra(1, S, "intra all-gather"));
+      } else {
+        inter.name = "inter reduce-scatter (ring)";
+        inter.steps = d - 1;
+        if (m > 1) phases.push_back(best_intra(0, S, "intra reduce-scatter"));
+        phases.push_back(std::move(inter));
+      }
+      candidates.push_back({Algorithm::kHierarchical, std::move(phases)});
+    }
+  } else if (op == CollectiveOp::kAllToAll) {
+    if (want(Algorithm::kDirect)) {
+      candidates.push_back({Algorithm::kDirect, {PhasePlan{"all-to-all", DirectFlows(ordered, S / n), {}, 1}}});
+    }
+  } else if (op == CollectiveOp::kBroadcast) {
+    if (want(Algorithm::kRing)) {
+      // Pipelined chain from the root; the last rank does not forward.
+      auto flows = RingFlows(domains, S);
+      std::erase_if(flows, [&](const Flow& f) { return f.dst == ordered.front(); });
+      candidates.push_back({Algorithm::kRing, {PhasePlan{"broadcast chain", flows, {}, n - 1}}});
+    }
+  } else if (op == CollectiveOp::kSendRecv) {
+    if (want(Algorithm::kRing)) {
+      std::vector<Flow> flows;
+      for (int i = 0; i < n; ++i) flows.push_back(Flow{ordered[i], ordered[(i + 1) % n], S});
+      candidates.push_back({Algorithm::kRing, {PhasePlan{"send/recv", flows, {}, 1}}});
+    }
+  } else if (moe) {
+    const MoeRouting& r = spec.moe;
+    if (r.experts < n || r.top_k < 1 || r.top_k > r.experts) {
+      return Fail(ErrorCode::kUsage,
+                  fmt::format("MoE routing needs top-k in [1, experts] and at least one expert "
+                              "per rank (experts {}, top-k {}, ranks {})",
+                              r.experts, r.top_k, n));
+    }
+    // Probability that a token's top-k (uniform, without replacement) misses every expert of
+    // one rank: prod_{i<k} (E - e - i) / (E - i), e = E/n experts per rank.
+    const double e = static_cast<double>(r.experts) / n;
+    double miss = 1;
+    for (int i = 0; i < r.top_k; ++i) {
+      miss *= std::max(0.0, (r.experts - e - i) / (r.experts - i));
+    }
+    if (want(Algorithm::kDirect)) {
+      candidates.push_back({Algorithm::kDirect,
+                            {PhasePlan{op == CollectiveOp::kMoeDispatch ? "dispatch" : "combine",
+                                       DirectFlows(ordered, S * (1 - miss)), {}, 1}}});
+    }
+  }
+
+  if (candidates.empty()) {
+    return Fail(ErrorCode::kUsage,
+                fmt::format("algorithm {} does not apply to {} on this group ({} ranks in {} "
+                            "scale-up domain{})",
+                            AlgorithmName(spec.algorithm), CollectiveOpName(op), n, d,
+                            d == 1 ? "" : "s"));
+  }
+
+  CollectiveCost best;
+  bool have = false;
+  for (auto& [algorithm, phases] : candidates) {
+    CollectiveCost c;
+    c.op = op;
+    c.algorithm = algorithm;
+    c.ranks = n;
+    c.domains = d;
+    c.bytes = S;
+    c.time = tuning.launch_latency.value;
+    c.latency = tuning.launch_latency.value;
+    for (const PhasePlan& p : phases) {
+      PhaseCost pc = Evaluate(topo, tuning, p);
+      if (moe) {
+        // Fine-grained token scatter does not reach bulk-copy efficiency.
+        const double bw_part = (pc.time - pc.latency) / tuning.moe_efficiency.value;
+        pc.time = bw_part + pc.latency;
+      }
+      c.time += pc.time;
+      c.latency += pc.latency;
+      c.phases.push_back(std::move(pc));
+    }
+    if (!have || c.time < best.time) {
+      best = std::move(c);
+      have = true;
+    }
+  }
+  best.algbw = S / best.time;
+  if (moe) {
+    double sent = 0;
+    for (const auto& [algorithm, phases] : candidates) {
+      if (algorithm != best.algorithm) continue;
+      for (const PhasePlan& p : phases) {
+        for (const Flow& f : p.flows) sent += f.src == ordered.front() ? f.bytes : 0;
+      }
+    }
+    best.busbw = sent / best.time;
+  } else {
+    best.busbw = best.algbw * BusBandwidthFactor(op, n);
+  }
+  return best;
+}
+
+}  // namespace aiinfra::hw

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# End-to-end tests of the aiinfra binary as a user runs it: outputs, exit codes, files.
+# Usage: cli_test.sh AIINFRA SOURCE_DIR
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+# expect NAME CODE [--out PATTERN] [--err PATTERN] -- ARGS...
+expect() {
+  local name=$1 code=$2
+  shift 2
+  local out_pat="" err_pat=""
+  while [ "$1" != "--" ]; do
+    case $1 in
+      --out) out_pat=$2; shift 2 ;;
+      --err) err_pat=$2; shift 2 ;;
+    esac
+  done
+  shift
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  local ok=1
+  [ "$rc" -eq "$code" ] || { echo "FAIL $name: exit $rc, expected $code"; ok=0; }
+  if [ -n "$out_pat" ] && ! grep -qE -- "$out_pat" "$tmp/out"; then
+    echo "FAIL $name: stdout lacks /$out_pat/"; ok=0
+  fi
+  if [ -n "$err_pat" ] && ! grep -qE -- "$err_pat" "$tmp/err"; then
+    echo "FAIL $name: stderr lacks /$err_pat/"; ok=0
+  fi
+  if [ $ok -eq 1 ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    sed 's/^/  out: /' "$tmp/out" | head -5
+    sed 's/^/  err: /' "$tmp/err" | head -5
+  fi
+}
+
+check() {  # check NAME COMMAND...: passes when the command succeeds
+  local name=$1
+  shift
+  if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); else
+    echo "FAIL $name"
+    failed=$((failed + 1))
+  fi
+}
+
+expect version 0 --out '^aiinfra 0\.1\.0' -- --version
+expect help 0 --out 'hw' -- --help
+expect hw-help 0 --out 'collective' -- hw --help
+expect list 0 --out 'gb200-nvl72' --out 'cloudmatrix-384' -- hw list
+expect list-json 0 --out '"accelerators"' -- hw list -o json
+expect show-system 0 --out 'References' --out 'NVLink' -- hw show gb200-nvl72
+expect show-accelerator-yaml 0 --out '^compute:' -- hw show h100-sxm -o yaml
+expect show-unknown 3 --err 'did you mean' -- hw show gb200-nvl27
+expect unknown-command 2 --err 'hw' -- hw shw
+expect missing-option 2 --err 'system' -- hw collective --gpus 8
+expect bad-choice 2 -- hw collective --system hgx-h100 --gpus 8 --op all_reduse
+expect too-many-gpus 2 --err 'gpus' -- hw collective --system hgx-h100 --gpus 9
+expect bad-size 2 --err 'size' -- hw collective --system hgx-h100 --gpus 8 --size 1GX
+expect nvls-on-mesh 2 --err 'nvls' -- hw collective --system mi300x-8gpu --gpus 8 --algo nvls
+
+# The sweep prints one row per power of two from 8 B to 8 GiB (31 sizes), like nccl-tests.
+expect sweep 0 --out 'Avg bus bandwidth' -- hw collective --system hgx-h100 --gpus 8 --sweep
+rows=$("$bin" hw collective --system hgx-h100 --gpus 8 --sweep -o json | grep -c '"algbw"')
+[ "$rows" -eq 31 ] && passed=$((passed + 1)) || { echo "FAIL sweep-rows: $rows"; failed=$((failed + 1)); }
+expect cluster 0 --out 'hierarchical|ring|tree' -- hw collective --system hgx-h100 --nodes 4 --gpus 32 --size 1GiB
+expect moe 0 --out 'direct' -- hw collective --system hgx-h800 --nodes 2 --op moe_dispatch --gpus 16 --size 28MiB
+
+# Topology pictures are written whole (atomically) and are SVG.
+expect topology 0 --out 'bisection' -- hw topology gb200-nvl72 --svg "$tmp/nvl72.svg"
+check svg-written grep -q '<svg' "$tmp/nvl72.svg"
+check no-temp-left bash -c "! ls '$tmp' | grep -q tmp"
+expect topology-bad-dir 3 --err "$tmp/missing" -- hw topology hgx-h100 --svg "$tmp/missing/x.svg"
+
+# --data overlays the embedded catalog: a new system is added; a broken file is named.
+mkdir -p "$tmp/data/hardware/systems"
+sed 's/^id: hgx-h100/id: my-box/; s/^name: .*/name: My Box/' \
+  "$src/data/hardware/systems/hgx-h100.yaml" >"$tmp/data/hardware/systems/my-box.yaml"
+expect overlay-add 0 --out 'My Box' -- --data "$tmp/data" hw show my-box
+printf 'id: bad-box\nname: Bad\naccelerator: h100-sxm\naccelerators: {value: -8, source: x}\n' \
+  >"$tmp/data/hardware/systems/bad-box.yaml"
+expect overlay-bad 3 --err 'bad-box.yaml:4:.*accelerators' -- --data "$tmp/data" hw list
+expect overlay-missing 3 --err 'nope' -- --data "$tmp/nope" hw list
+
+# The README's command reference is generated from the command table and must be current.
+check readme-current bash "$src/scripts/gen-readme-commands.sh" "$bin" "$src/README.md" --check
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
