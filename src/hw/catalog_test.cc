@@ -46,6 +46,8 @@ struct BadCase {
   const char* message;
 };
 
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
 class BadCatalogTest : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadCatalogTest, ErrorNamesFileLineAndField) {
@@ -89,7 +91,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"domain does not divide", true, "domain_size: {value: 8", "domain_size: {value: 3",
                 12, "scale_up.domain_size", "must divide"},
         BadCase{"bad topology", true, "topology: switched", "topology: torus", 11,
-                "scale_up.topology", "expected `switched` or `mesh`"},
+                "scale_up.topology", "expected `switched`, `mesh` or `mesh3d`"},
         BadCase{"unknown accelerator", true, "accelerator: test-gpu", "accelerator: test-gpx", 3,
                 "accelerator", "did you mean test-gpu"},
         BadCase{"id differs from file", true, "id: test-box", "id: other-box", 1, "id",

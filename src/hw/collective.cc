@@ -194,7 +194,7 @@ std::vector<PhasePlan> IntraCandidates(const Topology& topo,
     }
     out.push_back(std::move(ring));
   }
-  if (topo.system().topology == ScaleUpTopology::kMesh) {
+  if (topo.system().topology != ScaleUpTopology::kSwitched) {
     PhasePlan direct{name + " (direct)", {}, {}, passes};
     for (const auto& d : domains) {
       auto f = DirectFlows(d, passes * bytes / m);

@@ -19,6 +19,49 @@ Result<Figure> ReadCount(YamlMap& map, std::string_view key) {
   return figure;
 }
 
+// `{value: 4x4x4, source|estimated: ...}`: the extents of a 3D grid.
+Result<Figure> ReadGrid(const YamlNode& node, std::array<int, 3>& dims) {
+  AIINFRA_TRY(YamlMap map, YamlMap::From(node));
+  AIINFRA_TRY(YamlNode value, map.Required("value"));
+  AIINFRA_TRY(std::string text, value.Scalar());
+  int parsed = 0;
+  std::size_t pos = 0;
+  for (int i = 0; i < 3; ++i) {
+    std::size_t used = 0;
+    int v = 0;
+    try {
+      v = std::stoi(text.substr(pos), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || v < 1) break;
+    dims[i] = v;
+    pos += used;
+    ++parsed;
+    if (i < 2) {
+      if (pos >= text.size() || text[pos] != 'x') break;
+      ++pos;
+    }
+  }
+  if (parsed != 3 || pos != text.size()) {
+    return Fail(
+        value.Err("expected the grid as XxYxZ with positive whole numbers, e.g. 4x4x4; "
+                  "got \"" +
+                  text + "\""));
+  }
+  Figure figure;
+  figure.value = static_cast<double>(dims[0]) * dims[1] * dims[2];
+  figure.where = value.Where();
+  figure.source = map.OptionalString("source");
+  figure.estimated = map.OptionalString("estimated");
+  figure.note = map.OptionalString("note");
+  if (figure.source.empty() == figure.estimated.empty()) {
+    return Fail(node.Err("a figure needs exactly one of `source:` or `estimated:`"));
+  }
+  AIINFRA_CHECK_OK(map.Finish());
+  return figure;
+}
+
 Result<SwitchTier> ParseTier(const YamlNode& node) {
   AIINFRA_TRY(YamlMap map, YamlMap::From(node));
   SwitchTier tier;
@@ -41,7 +84,15 @@ Result<SwitchTier> ParseTier(const YamlNode& node) {
 }  // namespace
 
 const char* ScaleUpTopologyName(ScaleUpTopology topology) {
-  return topology == ScaleUpTopology::kSwitched ? "switched" : "mesh";
+  switch (topology) {
+    case ScaleUpTopology::kSwitched:
+      return "switched";
+    case ScaleUpTopology::kMesh:
+      return "mesh";
+    case ScaleUpTopology::kMesh3D:
+      return "mesh3d";
+  }
+  return "?";
 }
 
 Result<System> ParseSystem(const YamlNode& doc) {
@@ -59,7 +110,8 @@ Result<System> ParseSystem(const YamlNode& doc) {
   AIINFRA_TRY(YamlNode nodes_node, top.Required("nodes"));
   AIINFRA_TRY(sys.nodes, ReadCount(top, "nodes"));
   if (std::fmod(sys.accelerators.value, sys.nodes.value) != 0) {
-    return Fail(nodes_node.Err("the accelerators (" + FormatFigure(sys.accelerators, Quantity::kCount) +
+    return Fail(nodes_node.Err("the accelerators (" +
+                               FormatFigure(sys.accelerators, Quantity::kCount) +
                                ") do not split evenly over the nodes"));
   }
   {
@@ -81,8 +133,10 @@ Result<System> ParseSystem(const YamlNode& doc) {
       sys.topology = ScaleUpTopology::kSwitched;
     } else if (topo_text == "mesh") {
       sys.topology = ScaleUpTopology::kMesh;
+    } else if (topo_text == "mesh3d") {
+      sys.topology = ScaleUpTopology::kMesh3D;
     } else {
-      return Fail(topo.Err("expected `switched` or `mesh`, got \"" + topo_text + "\""));
+      return Fail(topo.Err("expected `switched`, `mesh` or `mesh3d`, got \"" + topo_text + "\""));
     }
     AIINFRA_TRY(YamlNode domain_node, su.Required("domain_size"));
     AIINFRA_TRY(sys.domain_size, ReadCount(su, "domain_size"));
@@ -100,8 +154,21 @@ Result<System> ParseSystem(const YamlNode& doc) {
     if (sys.topology == ScaleUpTopology::kSwitched && sys.tiers.empty()) {
       return Fail(su.self().Err("a switched scale-up fabric needs at least one entry in `tiers`"));
     }
-    if (sys.topology == ScaleUpTopology::kMesh && !sys.tiers.empty()) {
+    if (sys.topology != ScaleUpTopology::kSwitched && !sys.tiers.empty()) {
       return Fail(su.self().Err("a mesh has no switch `tiers`"));
+    }
+    if (auto grid = su.Optional("grid")) {
+      if (sys.topology != ScaleUpTopology::kMesh3D) {
+        return Fail(grid->Err("`grid` applies to `topology: mesh3d` only"));
+      }
+      AIINFRA_TRY(sys.grid_figure, ReadGrid(*grid, sys.grid));
+      if (sys.grid_figure->value != sys.domain_size.value) {
+        return Fail(grid->Err("the grid's size (" + std::to_string(sys.grid[0]) + "x" +
+                              std::to_string(sys.grid[1]) + "x" + std::to_string(sys.grid[2]) +
+                              ") must equal domain_size"));
+      }
+    } else if (sys.topology == ScaleUpTopology::kMesh3D) {
+      return Fail(su.self().Err("a mesh3d needs `grid: {value: XxYxZ, ...}`"));
     }
     if (sys.tiers.size() > 2) {
       return Fail(su.self().Err("at most two switch tiers are modelled"));

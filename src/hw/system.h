@@ -3,6 +3,7 @@
 // it and copies the accelerator in, so a System is self-contained.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@ namespace aiinfra::hw {
 enum class ScaleUpTopology {
   kSwitched,  // every accelerator of a domain links to switch chips (NVSwitch, UB switches)
   kMesh,      // every pair of accelerators in a domain is linked directly (Infinity Fabric)
+  kMesh3D,    // a 3D grid: each accelerator links to its up to 6 neighbours and forwards
+              // traffic for others (MetaX's "3D Mesh" MetaXLink SuperNode)
 };
 const char* ScaleUpTopologyName(ScaleUpTopology topology);
 
@@ -42,12 +45,16 @@ struct System {
 
   ScaleUpTopology topology = ScaleUpTopology::kSwitched;
   Figure domain_size;  // accelerators per scale-up domain
+  // mesh3d only: the grid's extent in x, y, z (x varies fastest along accelerator indices);
+  // `grid_figure` carries its provenance, its value is the product.
+  std::array<int, 3> grid = {0, 0, 0};
+  std::optional<Figure> grid_figure;
   std::vector<SwitchTier> tiers;
   bool in_network_reduction = false;
-  Figure scale_up_latency;                   // seconds, one accelerator-to-accelerator traversal
-  std::optional<Figure> scale_up_override;   // bytes/s per direction, replaces the accelerator's
+  Figure scale_up_latency;                  // seconds, one accelerator-to-accelerator traversal
+  std::optional<Figure> scale_up_override;  // bytes/s per direction, replaces the accelerator's
 
-  Figure nics_per_accelerator;  // may be fractional (one NIC shared by two: 0.5)
+  Figure nics_per_accelerator;         // may be fractional (one NIC shared by two: 0.5)
   std::optional<Figure> nic_override;  // bytes/s per NIC, replaces the accelerator's
   Figure scale_out_latency;            // seconds, NIC to NIC through one switch
   Figure power;                        // watts, whole system
@@ -58,6 +65,8 @@ struct System {
   int accelerators_per_node() const { return accelerator_count() / node_count(); }
   int domain_accelerators() const { return static_cast<int>(domain_size.value); }
   int domains() const { return accelerator_count() / domain_accelerators(); }
+  // Accelerators that pass traffic on for others (a grid has no switches).
+  bool AcceleratorsForward() const { return topology == ScaleUpTopology::kMesh3D; }
   // Per-direction scale-up bandwidth of one accelerator (all its links).
   const Figure& ScaleUpBandwidth() const {
     return scale_up_override ? *scale_up_override : accelerator.scale_up_bandwidth;

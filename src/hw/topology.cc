@@ -1,5 +1,7 @@
 #include "hw/topology.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
@@ -7,8 +9,6 @@
 #include <limits>
 #include <queue>
 #include <tuple>
-
-#include <fmt/format.h>
 
 namespace aiinfra::hw {
 namespace {
@@ -86,8 +86,8 @@ Result<Topology> Topology::Build(const System& system, const FabricOptions& opti
                   "accelerators",
                   Location{system.file, 0, 0, "scale_up.tiers"});
     }
-    if (system.tiers.size() == 2 && (!first_per_node || system.tiers[1].per_node ||
-                                     domain % per_node != 0)) {
+    if (system.tiers.size() == 2 &&
+        (!first_per_node || system.tiers[1].per_node || domain % per_node != 0)) {
       return Fail(ErrorCode::kInvalidInput,
                   "two switch tiers are modelled as a per-node first tier under a per-domain "
                   "second tier, with domains made of whole nodes",
@@ -114,15 +114,15 @@ Result<Topology> Topology::Build(const System& system, const FabricOptions& opti
       n.node = l / per_node;
       n.domain = g / domain;
       n.rail = l % per_node;
+      n.forwards = system.AcceleratorsForward();
       topo.AddNode(std::move(n));
     }
   }
 
   // Host side: each node's CPUs, its accelerators split evenly over them.
   const double host_bw = system.host_link.value;
-  const int cpus_per_node = std::max(1, system.cpus.value > 0
-                                            ? static_cast<int>(system.cpus.value) / nodes_per_system
-                                            : 1);
+  const int cpus_per_node = std::max(
+      1, system.cpus.value > 0 ? static_cast<int>(system.cpus.value) / nodes_per_system : 1);
   for (int s = 0; s < systems; ++s) {
     for (int nd = 0; nd < nodes_per_system; ++nd) {
       std::vector<int> cpus;
@@ -158,6 +158,28 @@ Result<Topology> Topology::Build(const System& system, const FabricOptions& opti
     for (int d = 0; d < domains_per_system; ++d) {
       const int first = s * per_system + d * domain;
       const int gdomain = first / domain;
+      if (system.topology == ScaleUpTopology::kMesh3D) {
+        // Neighbours along x, y and z; x varies fastest along accelerator indices.
+        const auto [gx, gy, gz] = system.grid;
+        const double link_bw = su_bw / system.accelerator.scale_up_links.value;
+        auto index = [&](int x, int y, int z) { return first + x + gx * (y + gy * z); };
+        for (int z = 0; z < gz; ++z) {
+          for (int y = 0; y < gy; ++y) {
+            for (int x = 0; x < gx; ++x) {
+              if (x + 1 < gx)
+                topo.AddLink(index(x, y, z), index(x + 1, y, z), link_bw, su_lat,
+                             LinkKind::kScaleUp);
+              if (y + 1 < gy)
+                topo.AddLink(index(x, y, z), index(x, y + 1, z), link_bw, su_lat,
+                             LinkKind::kScaleUp);
+              if (z + 1 < gz)
+                topo.AddLink(index(x, y, z), index(x, y, z + 1), link_bw, su_lat,
+                             LinkKind::kScaleUp);
+            }
+          }
+        }
+        continue;
+      }
       if (system.topology == ScaleUpTopology::kMesh) {
         if (domain < 2) continue;
         const double link_bw = su_bw / (domain - 1);
@@ -233,7 +255,8 @@ Result<Topology> Topology::Build(const System& system, const FabricOptions& opti
     nic.rail = rail;
     const int nic_id = topo.AddNode(std::move(nic));
     topo.AddLink(g, nic_id, nic_bw, kNicAttachLatency, LinkKind::kScaleOut);
-    const std::size_t li = static_cast<std::size_t>(global_node / options.nodes_per_leaf) * per_node + rail;
+    const std::size_t li =
+        static_cast<std::size_t>(global_node / options.nodes_per_leaf) * per_node + rail;
     if (leaf_ids[li] < 0) {
       TopoNode leaf;
       leaf.kind = NodeKind::kSwitch;
@@ -272,11 +295,11 @@ std::vector<int> Topology::ScaleUpDomain(int accelerator) const {
 }
 
 int Topology::CountNodes(NodeKind kind) const {
-  return static_cast<int>(
-      std::count_if(nodes_.begin(), nodes_.end(), [&](const TopoNode& n) { return n.kind == kind; }));
+  return static_cast<int>(std::count_if(nodes_.begin(), nodes_.end(),
+                                        [&](const TopoNode& n) { return n.kind == kind; }));
 }
 
-void Topology::ShortestPaths(int from) const {
+std::vector<int> Topology::LowestLatencyTree(int from, bool scale_up_only) const {
   const int n = static_cast<int>(nodes_.size());
   using Key = std::tuple<double, int, int>;  // latency, hops, node
   std::vector<double> lat(n, std::numeric_limits<double>::infinity());
@@ -290,10 +313,11 @@ void Topology::ShortestPaths(int from) const {
     auto [l, h, u] = queue.top();
     queue.pop();
     if (l > lat[u] || (l == lat[u] && h > hops[u])) continue;
-    // Accelerators are endpoints only.
-    if (u != from && nodes_[u].kind == NodeKind::kAccelerator) continue;
+    // Accelerators are endpoints only, unless they forward (a grid).
+    if (u != from && nodes_[u].kind == NodeKind::kAccelerator && !nodes_[u].forwards) continue;
     for (int link_id : adjacency_[u]) {
       const TopoLink& link = links_[link_id];
+      if (scale_up_only && link.kind != LinkKind::kScaleUp) continue;
       const int v = link.a == u ? link.b : link.a;
       const double nl = l + link.latency;
       const int nh = h + 1;
@@ -307,9 +331,21 @@ void Topology::ShortestPaths(int from) const {
       }
     }
   }
+  return via;
+}
+
+void Topology::ShortestPaths(int from) const {
+  // Inside a scale-up domain traffic stays on the scale-up fabric, as NCCL keeps peer traffic
+  // on NVLink even where a NIC path would be shorter (a 9-hop grid route, say); between
+  // domains the lowest-latency path over any link wins.
+  const std::vector<int> inside = LowestLatencyTree(from, /*scale_up_only=*/true);
+  const std::vector<int> anywhere = LowestLatencyTree(from, /*scale_up_only=*/false);
   std::vector<Route> routes(accelerator_count_);
   for (int to = 0; to < accelerator_count_; ++to) {
-    if (to == from || via[to] < 0) continue;
+    if (to == from) continue;
+    const std::vector<int>& via =
+        SameDomain(from, to) && inside[to] >= 0 ? inside : anywhere;
+    if (via[to] < 0) continue;
     Route& r = routes[to];
     r.bandwidth = std::numeric_limits<double>::infinity();
     for (int v = to; v != from;) {
@@ -357,8 +393,11 @@ double Topology::BisectionBandwidth(std::vector<int> accelerators) const {
     g[v].push_back(Edge{u, 0, static_cast<int>(g[u].size()) - 1});
   };
   for (const TopoLink& link : links_) {
-    const bool a_blocked = nodes_[link.a].kind == NodeKind::kAccelerator && !member[link.a];
-    const bool b_blocked = nodes_[link.b].kind == NodeKind::kAccelerator && !member[link.b];
+    auto blocked = [&](int v) {
+      return nodes_[v].kind == NodeKind::kAccelerator && !member[v] && !nodes_[v].forwards;
+    };
+    const bool a_blocked = blocked(link.a);
+    const bool b_blocked = blocked(link.b);
     if (a_blocked || b_blocked) continue;
     add(link.a, link.b, link.bandwidth);
     add(link.b, link.a, link.bandwidth);
@@ -375,7 +414,7 @@ double Topology::BisectionBandwidth(std::vector<int> accelerators) const {
   // Traffic may not pass through a member accelerator either: Dinic below skips expanding
   // from accelerators other than via the source/sink edges.
   auto transit_ok = [&](int u) {
-    return u >= n || nodes_[u].kind != NodeKind::kAccelerator;
+    return u >= n || nodes_[u].kind != NodeKind::kAccelerator || nodes_[u].forwards;
   };
   double flow = 0;
   const double eps = 1e-6;

@@ -13,7 +13,10 @@
 //   to the leaf switch of its rail (its index within the node); a leaf serves `nodes_per_leaf`
 //   nodes; all leaves connect to one logical spine with uplink capacity = downlink capacity /
 //   oversubscription.
-// - Accelerators never forward traffic (routes do not pass through a third accelerator).
+// - A 3D grid (mesh3d) links each accelerator to its up to six neighbours, each link carrying
+//   the accelerator's scale-up bandwidth divided by its link count; these accelerators forward
+//   traffic for others, so routes may pass through them.
+// - Other accelerators never forward traffic (routes do not pass through a third one).
 //
 // Thread safety: const queries are not thread-safe (routes are cached lazily).
 #pragma once
@@ -41,13 +44,14 @@ struct FabricOptions {
 
 struct TopoNode {
   NodeKind kind = NodeKind::kAccelerator;
-  std::string label;  // "gpu12", "nvswitch[s0]", "nic3", "leaf[r2,g0]", "spine", "cpu1"
-  int system = -1;    // system index, -1 for fabric switches
-  int node = -1;      // node (server/tray) index within the system, -1 if none
-  int domain = -1;    // global scale-up domain (accelerators and scale-up switches), else -1
-  int tier = -1;      // switches: 0/1 scale-up tiers, 2 leaf, 3 spine
-  int rail = -1;      // NICs and leaves
-  int chips = 0;      // switches: ASICs this node stands for
+  std::string label;      // "gpu12", "nvswitch[s0]", "nic3", "leaf[r2,g0]", "spine", "cpu1"
+  int system = -1;        // system index, -1 for fabric switches
+  int node = -1;          // node (server/tray) index within the system, -1 if none
+  int domain = -1;        // global scale-up domain (accelerators and scale-up switches), else -1
+  int tier = -1;          // switches: 0/1 scale-up tiers, 2 leaf, 3 spine
+  int rail = -1;          // NICs and leaves
+  int chips = 0;          // switches: ASICs this node stands for
+  bool forwards = false;  // accelerators of a grid pass traffic on for others
 };
 
 struct TopoLink {
@@ -88,8 +92,9 @@ class Topology {
   std::vector<int> ScaleUpDomain(int accelerator) const;
   bool SameDomain(int a, int b) const { return nodes_[a].domain == nodes_[b].domain; }
 
-  // The route traffic from accelerator `from` to accelerator `to` takes: lowest latency, then
-  // fewest hops, then lowest node ids. Precondition: both are accelerator indices, from != to.
+  // The route traffic from accelerator `from` to accelerator `to` takes: inside one scale-up
+  // domain over scale-up links only; otherwise over any links. Lowest latency, then fewest hops,
+  // then the order of construction. Precondition: both are accelerator indices, from != to.
   const Route& RouteBetween(int from, int to) const;
 
   // Bisection bandwidth (bytes/s, one direction) of a set of accelerators: the max-flow
@@ -104,7 +109,11 @@ class Topology {
  private:
   int AddNode(TopoNode node);
   void AddLink(int a, int b, double bandwidth, double latency, LinkKind kind);
+  // Fills routes_[from].
   void ShortestPaths(int from) const;
+  // The link by which each node is reached from `from` on lowest-latency paths (-1: not
+  // reached), optionally over scale-up links only.
+  std::vector<int> LowestLatencyTree(int from, bool scale_up_only) const;
 
   System system_;
   FabricOptions fabric_;

@@ -18,10 +18,12 @@
 // Every accelerator is one element with class "acc"; switch trays have class "switch-tray",
 // scale-up switch bars "sw t0" / "sw t1" (first / second tier), scale-out switches "leaf" and
 // "spine", so tests and style sheets can find them.
+//
+// Written with SvgCanvas (svg_canvas.h, which also has XmlEscape); what is drawn is surveyed by
+// PictureFacts (topology_svg_facts.h).
 #pragma once
 
 #include <string>
-#include <string_view>
 
 #include "hw/topology.h"
 
@@ -31,8 +33,5 @@ namespace aiinfra::hw {
 // topology; thread-compatible (reads the topology only through const accessors that do not
 // touch its route cache).
 std::string RenderTopologySvg(const Topology& topology);
-
-// `text` with & < > " ' replaced by XML entities (for text and attribute values).
-std::string XmlEscape(std::string_view text);
 
 }  // namespace aiinfra::hw

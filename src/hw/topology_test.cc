@@ -134,9 +134,32 @@ TEST(TopologyTest, CloudMatrixTwoTierRoutes) {
   EXPECT_NEAR(topo->BisectionBandwidth(all), expected, 1e-6 * expected);
 }
 
+TEST(TopologyTest, MetaxGridForwardsAndStaysOnMetaxLink) {
+  const System& mx = *RealCatalog().FindSystem("metax-s8000-g2").value();
+  ASSERT_EQ(mx.topology, ScaleUpTopology::kMesh3D);
+  ASSERT_EQ(mx.grid, (std::array<int, 3>{4, 4, 4}));
+  auto topo = Topology::Build(mx);
+  ASSERT_TRUE(topo);
+  const double link_bw = mx.ScaleUpBandwidth().value / mx.accelerator.scale_up_links.value;
+  // Corner to corner of a 4x4x4 grid: 3 hops in each dimension, through other GPUs.
+  const Route& far = topo->RouteBetween(0, 63);
+  EXPECT_EQ(far.hops.size(), 9u);
+  EXPECT_NEAR(far.latency, 9 * mx.scale_up_latency.value, 1e-12);
+  EXPECT_DOUBLE_EQ(far.bandwidth, link_bw);
+  for (const Hop& h : far.hops) EXPECT_EQ(topo->links()[h.link].kind, LinkKind::kScaleUp);
+  EXPECT_EQ(topo->RouteBetween(0, 1).hops.size(), 1u);   // x neighbour
+  EXPECT_EQ(topo->RouteBetween(0, 16).hops.size(), 1u);  // z neighbour
+  // Halves z<2 and z>=2 are joined by the 16 links of one grid plane, plus the NICs of the
+  // 4 servers on each side.
+  std::vector<int> all(64);
+  for (int i = 0; i < 64; ++i) all[i] = i;
+  EXPECT_NEAR(topo->BisectionBandwidth(all), 16 * link_bw + 32 * mx.NicBandwidthPerAccelerator(),
+              1e3);
+}
+
 // Property test: on random groups of a 4-system cluster of every catalog system, routes are
-// well-formed (start and end at the right accelerators, never pass through a third one, are
-// as wide as their narrowest link) and bisection is positive and bounded by the group's
+// well-formed (start and end at the right accelerators, pass through a third one only in a grid,
+// are as wide as their narrowest link) and bisection is positive and bounded by the group's
 // injection bandwidth.
 TEST(TopologyTest, RandomGroupsProperties) {
   std::mt19937_64 rng(7);
@@ -157,8 +180,8 @@ TEST(TopologyTest, RandomGroupsProperties) {
         const TopoLink& l = topo->links()[r.hops[i].link];
         EXPECT_EQ(r.hops[i].forward ? l.a : l.b, at);
         at = r.hops[i].forward ? l.b : l.a;
-        if (i + 1 < r.hops.size()) {
-          EXPECT_NE(topo->nodes()[at].kind, NodeKind::kAccelerator) << sys.id;
+        if (i + 1 < r.hops.size() && topo->nodes()[at].kind == NodeKind::kAccelerator) {
+          EXPECT_TRUE(topo->nodes()[at].forwards) << sys.id;
         }
         narrowest = std::min(narrowest, l.bandwidth);
       }
