@@ -1,6 +1,6 @@
 // Catalog: every accelerator and system of data/hardware, loaded and cross-checked.
 //
-// Load once per process (a few dozen small files; about a millisecond) and pass by const
+// Load once per process (a few dozen small files; a few milliseconds) and pass by const
 // reference. Immutable after loading, so it may be shared between threads.
 #pragma once
 

@@ -100,22 +100,90 @@ bool Uniform(const std::vector<std::vector<int>>& domains) {
   return true;
 }
 
-// Ring flows in which every rank sends `bytes_per_rank` to its successor. Across domains with
-// the same number of ranks each, NCCL runs one ring per local rank ("channel"), rotated so that
-// each ring leaves every domain from a different rank: the inter-domain traffic spreads over all
-// rails instead of one NIC. Each channel carries 1/m of the data.
-std::vector<Flow> RingFlows(const std::vector<std::vector<int>>& domains, double bytes_per_rank) {
-  std::vector<Flow> flows;
+// A Hamiltonian cycle of a 3D grid, as indices within the domain (x fastest in the index), or
+// a snake path when no cycle exists (every extent odd). The grid is seen as a 2D grid: columns
+// along dimension dims[0], rows along a snake over the other two, so consecutive rows are
+// neighbours. With an even number of rows the cycle runs along row 0, snakes back and forth
+// over columns 1.. of the other rows, and returns up column 0.
+std::vector<int> GridCycle(const System& sys, const std::array<int, 3>& dims) {
+  const auto& g = sys.grid;
+  int width = g[dims[0]];
+  int height = g[dims[1]] * g[dims[2]];
+  auto index = [&](int col, int row) {
+    int coord[3];
+    coord[dims[0]] = col;
+    const int c = row / g[dims[1]];
+    const int b = row % g[dims[1]];
+    coord[dims[1]] = c % 2 == 0 ? b : g[dims[1]] - 1 - b;
+    coord[dims[2]] = c;
+    return coord[0] + g[0] * (coord[1] + g[1] * coord[2]);
+  };
+  std::vector<int> order;
+  if (height % 2 == 0 && width >= 2) {
+    for (int x = 0; x < width; ++x) order.push_back(index(x, 0));
+    for (int y = 1; y < height; ++y) {
+      for (int i = 1; i < width; ++i) order.push_back(index(y % 2 == 1 ? width - i : i, y));
+    }
+    for (int y = height - 1; y >= 1; --y) order.push_back(index(0, y));
+    return order;
+  }
+  for (int y = 0; y < height; ++y) {  // snake path; the ring closes over a longer route
+    for (int i = 0; i < width; ++i) order.push_back(index(y % 2 == 1 ? width - 1 - i : i, y));
+  }
+  return order;
+}
+
+// The rings (orders of ranks) a ring algorithm runs concurrently, each carrying an equal share:
+// - across domains with the same number of ranks each, NCCL runs one ring per local rank
+//   ("channel"), rotated so that each ring leaves every domain from a different rank, so the
+//   inter-domain traffic spreads over all rails instead of one NIC;
+// - inside one 3D grid, six rings: a Hamiltonian cycle for each of the three dimension orders,
+//   in both directions, so every neighbour link carries traffic, not one in six;
+// - otherwise one ring in rank order.
+std::vector<std::vector<int>> RingOrders(const Topology& topo,
+                                         const std::vector<std::vector<int>>& domains) {
+  std::vector<std::vector<int>> orders;
   const std::size_t m = domains.front().size();
+  const System& sys = topo.system();
+  const auto& first = domains.front();
+  const bool one_grid =
+      domains.size() == 1 && sys.topology == ScaleUpTopology::kMesh3D && m > 2 &&
+      std::all_of(first.begin(), first.end(), [&](int r) { return topo.SameDomain(first[0], r); });
+  if (one_grid) {
+    const int base = first[0] - first[0] % sys.domain_accelerators();
+    const std::set<int> members(first.begin(), first.end());
+    for (const std::array<int, 3>& dims : {std::array<int, 3>{0, 1, 2}, {1, 2, 0}, {2, 0, 1}}) {
+      std::vector<int> order;
+      for (int i : GridCycle(sys, dims)) {
+        if (members.contains(base + i)) order.push_back(base + i);
+      }
+      orders.push_back(order);
+      std::reverse(order.begin(), order.end());
+      orders.push_back(std::move(order));
+    }
+    return orders;
+  }
   const bool channels = domains.size() > 1 && Uniform(domains) && m > 1;
-  const std::size_t rings = channels ? m : 1;
-  for (std::size_t k = 0; k < rings; ++k) {
+  for (std::size_t k = 0; k < (channels ? m : 1); ++k) {
     std::vector<int> order;
     for (const auto& d : domains) {
       for (std::size_t i = 0; i < d.size(); ++i) order.push_back(d[(i + k) % d.size()]);
     }
+    orders.push_back(std::move(order));
+  }
+  return orders;
+}
+
+// Ring flows in which every rank sends `bytes_per_rank` to its successor, split evenly over the
+// concurrent rings of RingOrders.
+std::vector<Flow> RingFlows(const Topology& topo, const std::vector<std::vector<int>>& domains,
+                            double bytes_per_rank) {
+  std::vector<Flow> flows;
+  const auto orders = RingOrders(topo, domains);
+  for (const std::vector<int>& order : orders) {
     for (std::size_t i = 0; i < order.size(); ++i) {
-      flows.push_back(Flow{order[i], order[(i + 1) % order.size()], bytes_per_rank / rings});
+      flows.push_back(
+          Flow{order[i], order[(i + 1) % order.size()], bytes_per_rank / orders.size()});
     }
   }
   return flows;
@@ -189,7 +257,7 @@ std::vector<PhasePlan> IntraCandidates(const Topology& topo,
   {
     PhasePlan ring{name + " (ring)", {}, {}, passes * (m - 1)};
     for (const auto& d : domains) {
-      auto f = RingFlows({d}, passes * share * bytes);
+      auto f = RingFlows(topo, {d}, passes * share * bytes);
       ring.flows.insert(ring.flows.end(), f.begin(), f.end());
     }
     out.push_back(std::move(ring));
@@ -396,7 +464,7 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
     const double share = static_cast<double>(n - 1) / n;
     if (want(Algorithm::kRing)) {
       candidates.push_back({Algorithm::kRing,
-                            {PhasePlan{"ring", RingFlows(domains, passes * share * S), {},
+                            {PhasePlan{"ring", RingFlows(topo, domains, passes * share * S), {},
                                        passes * (n - 1)}}});
     }
     if (kind == 2 && want(Algorithm::kTree)) {
@@ -435,7 +503,7 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
         std::vector<std::vector<int>> column;
         for (const auto& dom : domains) column.push_back({dom[j]});
         // Each column is one rank per domain: a plain ring across domains.
-        auto f = RingFlows({Flatten(column)}, (kind == 2 ? 2 : 1) * dshare * chunk);
+        auto f = RingFlows(topo, {Flatten(column)}, (kind == 2 ? 2 : 1) * dshare * chunk);
         inter.flows.insert(inter.flows.end(), f.begin(), f.end());
       }
       std::vector<PhasePlan> phases;
@@ -465,7 +533,7 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
   } else if (op == CollectiveOp::kBroadcast) {
     if (want(Algorithm::kRing)) {
       // Pipelined chain from the root; the last rank does not forward.
-      auto flows = RingFlows(domains, S);
+      auto flows = RingFlows(topo, domains, S);
       std::erase_if(flows, [&](const Flow& f) { return f.dst == ordered.front(); });
       candidates.push_back({Algorithm::kRing, {PhasePlan{"broadcast chain", flows, {}, n - 1}}});
     }

@@ -168,6 +168,20 @@ TEST(CollectiveModelTest, HierarchicalAcrossDomainsIsBoundByTheNics) {
   EXPECT_LT(c.busbw, inside.busbw);
 }
 
+// In a 3D grid a single ring would use one of six neighbour links per GPU; the six Hamiltonian
+// rings spread the traffic, so busbw exceeds what one link can carry.
+TEST(CollectiveModelTest, GridRingsUseSeveralNeighbourLinks) {
+  const Topology topo = Build("metax-s8000-g2");
+  const System& sys = topo.system();
+  const double link = sys.ScaleUpBandwidth().value / sys.accelerator.scale_up_links.value *
+                      Tuning().scale_up_efficiency.value;
+  const CollectiveCost c =
+      Estimate(topo, CollectiveOp::kAllGather, Ranks(64), 4 * kGiB, Algorithm::kRing);
+  EXPECT_GT(c.busbw, 1.5 * link) << FormatRate(c.busbw);
+  // ...but not more than all six links of a GPU carry.
+  EXPECT_LT(c.busbw, 6 * link);
+}
+
 TEST(CollectiveModelTest, RejectsBadGroupsAndAlgorithms) {
   const Topology topo = Build("hgx-h100");
   CollectiveSpec spec;
