@@ -23,7 +23,7 @@
 
 #include "common/data.h"
 #include "common/result.h"
-#include "hw/figure.h"
+#include "hw/collective_tuning.h"
 #include "hw/topology.h"
 
 namespace aiinfra::hw {
@@ -54,23 +54,6 @@ enum class Algorithm {
 };
 const char* AlgorithmName(Algorithm algorithm);
 Result<Algorithm> ParseAlgorithm(std::string_view name);
-
-// Parameters of the model that are not properties of one system: link efficiencies and
-// software latencies (data/hardware/collectives.yaml, each with its source or fit).
-struct CollectiveTuning {
-  Figure launch_latency;          // seconds, once per collective
-  Figure step_overhead;           // seconds, per algorithm step on top of the route latency
-  Figure scale_up_efficiency;     // achieved / nominal bandwidth on scale-up links
-  Figure nvls_efficiency;         // same, for in-switch reduction traffic
-  Figure scale_out_efficiency;    // same, on NICs and the scale-out fabric
-  Figure host_efficiency;         // same, on PCIe / host links
-  Figure moe_efficiency;          // extra factor for fine-grained MoE all-to-all kernels
-  std::string file;
-
-  static Result<CollectiveTuning> Load(const DataSource& data);
-  static Result<CollectiveTuning> Parse(const std::string& text, const std::string& file);
-  double Efficiency(LinkKind kind) const;
-};
 
 struct MoeRouting {
   int experts = 256;  // routed experts E, spread evenly over the ranks
