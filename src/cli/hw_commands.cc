@@ -59,10 +59,14 @@ class FigureSheet {
  public:
   // `bits`: print a rate in bits per second, as NIC line rates are quoted.
   void Add(std::string field, const Figure& f, Quantity kind, bool bits = false) {
+    AddAs(std::move(field), bits ? FormatRate(f.value, true) : hw::FormatFigure(f, kind), f);
+  }
+  // A figure whose value prints as `text` (e.g. a grid's "4x4x4").
+  void AddAs(std::string field, std::string text, const Figure& f) {
     const std::string key = f.is_estimated() ? "estimated: " + f.estimated : f.source;
     auto [it, inserted] = refs_.try_emplace(key, static_cast<int>(order_.size()) + 1);
     if (inserted) order_.push_back(key);
-    rows_.push_back({std::move(field), bits ? FormatRate(f.value, true) : hw::FormatFigure(f, kind),
+    rows_.push_back({std::move(field), std::move(text),
                      fmt::format("[{}]{}", it->second, f.is_estimated() ? " E" : "")});
   }
   void AddText(std::string field, std::string value) {
@@ -259,6 +263,16 @@ Result<Output> ShowSystem(const hw::System& s) {
     tiers.push_back(std::move(tj));
   }
   su["tiers"] = std::move(tiers);
+  if (s.grid_figure) {
+    const std::string grid = fmt::format("{}x{}x{}", s.grid[0], s.grid[1], s.grid[2]);
+    sheet.AddAs("3D grid (neighbour links)", grid, *s.grid_figure);
+    su["grid"] = {{"value", grid}, {"dims", s.grid}};
+    if (s.grid_figure->is_estimated()) {
+      su["grid"]["estimated"] = s.grid_figure->estimated;
+    } else {
+      su["grid"]["source"] = s.grid_figure->source;
+    }
+  }
   sheet.Add("scale-up latency", s.scale_up_latency, Quantity::kDuration);
   su["latency"] = FigureJson(s.scale_up_latency, Quantity::kDuration);
   if (s.scale_up_override) {
