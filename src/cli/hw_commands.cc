@@ -59,7 +59,8 @@ class FigureSheet {
  public:
   // `bits`: print a rate in bits per second, as NIC line rates are quoted.
   void Add(std::string field, const Figure& f, Quantity kind, bool bits = false) {
-    AddAs(std::move(field), bits ? FormatRate(f.value, true) : hw::FormatFigure(f, kind), f);
+    AddAs(std::move(field),
+          bits && f.text.empty() ? FormatRate(f.value, true) : hw::FormatFigure(f, kind), f);
   }
   // A figure whose value prints as `text` (e.g. a grid's "4x4x4").
   void AddAs(std::string field, std::string text, const Figure& f) {
@@ -163,9 +164,9 @@ Result<Output> HwList(Invocation& inv) {
         j[std::string(hw::ComputeDtypeName(dtype)) + "_flops"] =
             f ? Json(f->value) : Json(nullptr);
       }
-      row.push_back(FormatBytes(a.memory_usable.value));
-      row.push_back(FormatRate(a.memory_bandwidth.value));
-      row.push_back(FormatRate(a.scale_up_bandwidth.value));
+      row.push_back(hw::FormatFigure(a.memory_usable, Quantity::kBytes));
+      row.push_back(hw::FormatFigure(a.memory_bandwidth, Quantity::kRate));
+      row.push_back(hw::FormatFigure(a.scale_up_bandwidth, Quantity::kRate));
       row.push_back(FormatRate(a.nic_rate.value, true));
       row.push_back(FormatPower(a.power.value));
       j["hbm_usable_bytes"] = a.memory_usable.value;

@@ -38,6 +38,7 @@ Result<Figure> ReadFigure(const YamlNode& node, Quantity kind) {
     return Fail(value_node.Err("value must be a finite, non-negative quantity"));
   }
   figure.value = *value;
+  figure.text = text;
   figure.where = value_node.Where();
   figure.source = map.OptionalString("source");
   figure.estimated = map.OptionalString("estimated");
@@ -63,6 +64,7 @@ Result<Figure> ReadPositiveFigure(const YamlNode& node, Quantity kind) {
 }
 
 std::string FormatFigure(const Figure& figure, Quantity kind) {
+  if (!figure.text.empty()) return figure.text;
   switch (kind) {
     case Quantity::kBytes:
       return FormatBytes(figure.value);

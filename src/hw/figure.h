@@ -14,6 +14,7 @@ enum class Quantity { kBytes, kRate, kFlops, kPower, kDuration, kCount };
 
 struct Figure {
   double value = 0;       // SI base units (bytes, bytes/s, FLOP/s, W, s) or a count
+  std::string text;       // the value as the catalog writes it ("80GiB", "900GB/s")
   std::string source;     // one or more URLs separated by " ; " (empty when estimated)
   std::string estimated;  // reasoning, when there is no primary source
   std::string note;
@@ -30,7 +31,8 @@ Result<Figure> ReadFigure(const YamlNode& node, Quantity kind);
 // A figure that must be > 0 (counts, capacities, rates).
 Result<Figure> ReadPositiveFigure(const YamlNode& node, Quantity kind);
 
-// The value printed in human units ("80GB", "450GB/s", "989.4TFLOPS", "700W", "1us", "8").
+// The value as the catalog writes it, so "80GiB" stays "80GiB" and "186GB" stays "186GB"; a
+// figure made in code (no text) prints in human units ("450GB/s", "989.4TFLOPS", "700W").
 std::string FormatFigure(const Figure& figure, Quantity kind);
 
 }  // namespace aiinfra::hw
