@@ -483,6 +483,11 @@ Result<Output> HwCollective(Invocation& inv) {
                         {"steps", p.steps}, {"bottleneck", p.bottleneck}});
       if (p.time - p.latency > worst) worst = p.time - p.latency, bottleneck = p.bottleneck;
     }
+    if (c.latency > 0.5 * c.time) {
+      int steps = 0;
+      for (const hw::PhaseCost& p : c.phases) steps += p.steps;
+      bottleneck = fmt::format("latency: launch + {} steps", steps);
+    }
     rows.push_back({{"size", size}, {"time", c.time}, {"latency", c.latency},
                     {"algbw", c.algbw}, {"busbw", c.busbw},
                     {"algorithm", hw::AlgorithmName(c.algorithm)}, {"phases", phases}});
