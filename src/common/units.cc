@@ -185,6 +185,41 @@ std::string FormatMantissa(double m, int digits) {
   return s;
 }
 
+// Whether Parse* reads the number `mantissa` followed by a unit of `scale` as a finite value.
+bool ParsesFinite(const std::string& mantissa, double scale) {
+  double m = 0;
+  auto [ptr, ec] = std::from_chars(mantissa.data(), mantissa.data() + mantissa.size(), m);
+  return ec == std::errc() && ptr == mantissa.data() + mantissa.size() && std::isfinite(m * scale);
+}
+
+// "1.798e+290" made one unit smaller in its last digit: "1.797e+290".
+std::string DecrementLastDigit(std::string sci) {
+  for (std::size_t i = sci.find('e'); i-- > 0;) {
+    if (sci[i] == '.') continue;
+    if (sci[i] > '0') {
+      --sci[i];
+      break;
+    }
+    sci[i] = '9';
+  }
+  return sci;
+}
+
+// `m`, a mantissa of a unit of `scale`, printed as FormatMantissa does, such that Parse* reads it
+// back. Near the largest double, rounding to nearest can carry the text past what a double holds
+// ("2e+290EB" for 1.8e308 bytes), which Parse* refuses as out of range; such a mantissa is
+// rounded down instead, which stays within the printed precision.
+std::string FormatMantissaIn(double m, double scale, int digits) {
+  std::string text = FormatMantissa(m, digits);
+  if (ParsesFinite(text, scale)) return text;
+  std::string sci = fmt::format("{:.{}e}", m, digits - 1);
+  for (int i = 0; i < 3 && !ParsesFinite(sci, scale); ++i) sci = DecrementLastDigit(sci);
+  double down = 0;
+  std::from_chars(sci.data(), sci.data() + sci.size(), down);
+  text = FormatMantissa(down, digits);  // "9.99e+290" rather than "0.999e+291" or "9.990e+290"
+  return ParsesFinite(text, scale) ? text : sci;
+}
+
 // `m` rounded to `digits` significant digits, the way the printed text will round it.
 double RoundSignificant(double m, int digits) {
   std::string text = fmt::format("{:.{}e}", m, digits - 1);
@@ -203,9 +238,11 @@ std::string FormatWith(double value, std::span<const Unit> prefixes, int digits)
   double v = std::fabs(value);
   if (std::isinf(v)) return fmt::format("{}inf{}", sign, prefixes.front().suffix);
   if (v == 0) {
-    // Zero has no natural prefix; the base unit reads best ("0s", not "0ns").
+    // Zero has no natural prefix; the base unit reads best ("0s", not "0ns"). Bit rates have no
+    // unit of scale 1 (their scales are in bytes/s); their base unit, b/s, comes first.
     auto base =
         std::find_if(prefixes.begin(), prefixes.end(), [](const Unit& u) { return u.scale == 1; });
+    if (base == prefixes.end()) base = prefixes.begin();
     return fmt::format("0{}", base->suffix);
   }
   const Unit* chosen = &prefixes.front();
@@ -215,7 +252,8 @@ std::string FormatWith(double value, std::span<const Unit> prefixes, int digits)
       break;
     }
   }
-  return sign + FormatMantissa(v / chosen->scale, digits) + std::string(chosen->suffix);
+  return sign + FormatMantissaIn(v / chosen->scale, chosen->scale, digits) +
+         std::string(chosen->suffix);
 }
 
 constexpr Unit kBytePrefixesSI[] = {{"B", 1},     {"kB", 1e3},  {"MB", 1e6}, {"GB", 1e9},
@@ -224,8 +262,11 @@ constexpr Unit kBytePrefixesIEC[] = {{"B", 1},     {"KiB", kKi}, {"MiB", kMi}, {
                                      {"TiB", kTi}, {"PiB", kPi}, {"EiB", kEi}};
 constexpr Unit kByteRatePrefixes[] = {{"B/s", 1},     {"kB/s", 1e3},  {"MB/s", 1e6}, {"GB/s", 1e9},
                                       {"TB/s", 1e12}, {"PB/s", 1e15}, {"EB/s", 1e18}};
-constexpr Unit kBitRatePrefixes[] = {{"b/s", 1},     {"kb/s", 1e3},  {"Mb/s", 1e6}, {"Gb/s", 1e9},
-                                     {"Tb/s", 1e12}, {"Pb/s", 1e15}, {"Eb/s", 1e18}};
+// Scales in bytes/s, as in kRateUnits, so that a rate near the largest double prints without
+// first overflowing in a conversion to bits.
+constexpr Unit kBitRatePrefixes[] = {{"b/s", 1 / 8.0},  {"kb/s", 1e3 / 8},  {"Mb/s", 1e6 / 8},
+                                     {"Gb/s", 1e9 / 8}, {"Tb/s", 1e12 / 8}, {"Pb/s", 1e15 / 8},
+                                     {"Eb/s", 1e18 / 8}};
 constexpr Unit kDurationPrefixes[] = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}};
 constexpr Unit kFlopsPrefixes[] = {{"FLOPS", 1},    {"kFLOPS", 1e3},  {"MFLOPS", 1e6},
                                    {"GFLOPS", 1e9}, {"TFLOPS", 1e12}, {"PFLOPS", 1e15},
@@ -247,7 +288,7 @@ std::string FormatBytes(double bytes, ByteBase base, int digits) {
 }
 
 std::string FormatRate(double bytes_per_s, bool as_bits, int digits) {
-  if (as_bits) return FormatWith(bytes_per_s * 8, kBitRatePrefixes, digits);
+  if (as_bits) return FormatWith(bytes_per_s, kBitRatePrefixes, digits);
   return FormatWith(bytes_per_s, kByteRatePrefixes, digits);
 }
 

@@ -48,7 +48,8 @@ enum class ByteBase { kSI, kIEC };
 // Printing. Values pick the largest prefix that keeps the mantissa >= 1 and are printed with up
 // to `digits` significant digits, trailing zeros trimmed, no space: "80GB", "1.5GiB", "400Gb/s",
 // "20ms", "989.4TFLOPS", "1.2kW". Zero prints as "0B", "0s", etc. Each Format* output parses back
-// with the matching Parse* to the same value within the printed precision.
+// with the matching Parse* to the same value within the printed precision (a value so close to
+// the largest double that rounding up would carry it past it is rounded down instead).
 std::string FormatBytes(double bytes, ByteBase base = ByteBase::kSI, int digits = 4);
 // bytes_per_s printed as bytes ("900GB/s") or, when as_bits, as bits ("400Gb/s").
 std::string FormatRate(double bytes_per_s, bool as_bits = false, int digits = 4);

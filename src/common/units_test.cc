@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -291,6 +292,28 @@ void CheckRoundTrip(int digits, double tolerance) {
 TEST(UnitsRoundTripTest, TwelveDigitsWithinOnePartPerBillion) { CheckRoundTrip(12, 1e-9); }
 
 TEST(UnitsRoundTripTest, FourDigitsWithinPrintedPrecision) { CheckRoundTrip(4, 5.0001e-4); }
+
+// Found by fuzz/units_fuzz: rounding up near the largest double printed text that parses back
+// out of range ("2e+290EB"), and bit rates overflowed in the conversion to bits ("infb/s").
+TEST(UnitsRoundTripTest, LargestValuesStayParseable) {
+  const double max = std::numeric_limits<double>::max();
+  for (const Codec& codec : AllCodecs()) {
+    for (int digits : {1, 2, 4, 17}) {
+      for (double x : {max, std::nextafter(max, 0.0), 1e308}) {
+        std::string text = codec.format(x, digits);
+        auto parsed = codec.parse(text);
+        ASSERT_TRUE(parsed.has_value()) << codec.name << ": " << parsed.error().message;
+        // One unit in the last printed digit, plus the doubles' own rounding at 17 digits.
+        const double tolerance =
+            std::pow(10.0, 1 - digits) + 4 * std::numeric_limits<double>::epsilon();
+        EXPECT_LE(std::fabs(*parsed - x), tolerance * x) << codec.name << ": " << text;
+      }
+    }
+  }
+  EXPECT_EQ(FormatBytes(max, ByteBase::kSI, 1), "1e+290EB");
+  EXPECT_EQ(FormatBytes(max), "1.797e+290EB");
+  EXPECT_EQ(FormatRate(1e308, /*as_bits=*/true), "8e+290Eb/s");
+}
 
 TEST(UnitsRoundTripTest, MantissaStaysInRange) {
   std::mt19937_64 rng(7);

@@ -1,7 +1,12 @@
 #include "common/yaml.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
+
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 
 #include "common/units.h"
 
@@ -11,6 +16,56 @@ namespace {
 std::string ChildPath(const std::string& parent, std::string_view key) {
   if (parent.empty()) return std::string(key);
   return parent + "." + std::string(key);
+}
+
+// The text of a mapping key, or nullopt for a key that is itself a list or a mapping
+// ("[a, b]: 1"), which no field name matches and on which as<std::string>() throws.
+std::optional<std::string> KeyText(const YAML::Node& key) {
+  if (key.IsSequence() || key.IsMap()) return std::nullopt;
+  return key.as<std::string>();  // a scalar, or "null" for a null key
+}
+
+// Remembers where the last document started; ignores everything else.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark last;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7's LoadAll never returns when a document starts with a token its parser does not
+// consume, such as a "," at the top level ("," or "--- ,"): each turn of its loop adds another
+// null document until memory runs out (https://github.com/jbeder/yaml-cpp/issues/1040, fixed
+// upstream after 0.8.0). This first pass over the parser's events stops there instead: such a
+// document starts where the one before it started. Throws what the parser throws.
+Status CheckDocumentsAdvance(const std::string& text, const std::string& file) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  int previous = -1;
+  while (parser.HandleNextDocument(starts)) {
+    const YAML::Mark& at = starts.last;
+    if (at.pos <= previous) {
+      const bool inside = at.pos >= 0 && static_cast<std::size_t>(at.pos) < text.size();
+      const char c = inside ? text[at.pos] : ' ';
+      const std::string what = c >= 0x21 && c <= 0x7e ? "\"" + std::string(1, c) + "\"" : "token";
+      return Fail(ErrorCode::kInvalidInput, "YAML syntax error: unexpected " + what,
+                  Location{file, at.line + 1, at.column + 1, ""});
+    }
+    previous = at.pos;
+  }
+  return {};
 }
 
 }  // namespace
@@ -64,7 +119,9 @@ Result<std::vector<YamlNode>> YamlNode::Items() const {
 Result<std::vector<YamlNode>> ParseYamlDocuments(std::string_view text, const std::string& file) {
   std::vector<YamlNode> docs;
   try {
-    for (YAML::Node& doc : YAML::LoadAll(std::string(text))) {
+    const std::string input(text);
+    AIINFRA_CHECK_OK(CheckDocumentsAdvance(input, file));
+    for (YAML::Node& doc : YAML::LoadAll(input)) {
       docs.push_back(YamlNode{doc, file, ""});
     }
   } catch (const YAML::Exception& e) {
@@ -135,13 +192,20 @@ std::string YamlMap::OptionalString(std::string_view key, std::string fallback) 
 
 std::vector<std::string> YamlMap::Keys() const {
   std::vector<std::string> keys;
-  for (const auto& kv : self_.node) keys.push_back(kv.first.as<std::string>());
+  for (const auto& kv : self_.node) {
+    if (auto key = KeyText(kv.first)) keys.push_back(std::move(*key));
+  }
   return keys;
 }
 
 Status YamlMap::Finish() const {
   for (const auto& kv : self_.node) {
-    const std::string key = kv.first.as<std::string>();
+    const std::optional<std::string> text = KeyText(kv.first);
+    if (!text) {
+      YamlNode at{kv.first, self_.file, self_.path};
+      return Fail(at.Err("a field name must be a single value, not a list or a mapping"));
+    }
+    const std::string& key = *text;
     if (read_.contains(key)) continue;
     std::string accepted;
     for (const auto& k : read_) accepted += (accepted.empty() ? "" : ", ") + k;

@@ -61,10 +61,13 @@ class YamlMap {
   Result<double> RequiredNumber(std::string_view key);
   std::string OptionalString(std::string_view key, std::string fallback = "");
 
-  // Error naming the first key that was not read, with the list of accepted keys.
+  // Error naming the first key that was not read, with the list of accepted keys, or the first
+  // key that is a list or a mapping rather than a name.
   Status Finish() const;
 
   const YamlNode& self() const { return self_; }
+  // The keys, in document order; a key that is itself a list or a mapping is left out (no field
+  // name matches it, and Finish() reports it).
   std::vector<std::string> Keys() const;
 
  private:

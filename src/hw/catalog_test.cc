@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 
 #include "hw/test_fixtures.h"
@@ -150,6 +151,41 @@ TEST(CatalogTest, EmbeddedFiguresAgreeWithTheSpecTable) {
   EXPECT_EQ(sys("hgx-h100").accelerator_count(), 8);
   // Usable memory is modelled separately from the marketing capacity.
   EXPECT_LT(acc("b200").memory_usable.value, acc("b200").memory_capacity.value);
+}
+
+// Every `source:` in data/hardware is one or more URLs; every `estimated:` says something.
+TEST(CatalogTest, EverySourceIsAUrlAndEveryEstimateHasReasoning) {
+  int figures = 0;
+  for (const char* dir : {"hardware/accelerators", "hardware/systems", "hardware/collective"}) {
+    const std::vector<DataFile> files = DataSource().List(dir).value();
+    for (const DataFile& file : files) {
+      std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& node) {
+        if (node.IsMap()) {
+          if (node["source"]) {
+            ++figures;
+            const std::string src = node["source"].as<std::string>();
+            std::size_t start = 0;
+            while (start < src.size()) {
+              const std::size_t end = std::min(src.find(" ; ", start), src.size());
+              const std::string url = src.substr(start, end - start);
+              EXPECT_TRUE(url.starts_with("https://") || url.starts_with("http://"))
+                  << file.display << ": " << url;
+              start = end + 3;
+            }
+          }
+          if (node["estimated"]) {
+            ++figures;
+            EXPECT_GT(node["estimated"].as<std::string>().size(), 20u) << file.display;
+          }
+          for (const auto& kv : node) walk(kv.second);
+        } else if (node.IsSequence()) {
+          for (const auto& item : node) walk(item);
+        }
+      };
+      walk(YAML::Load(file.contents));
+    }
+  }
+  EXPECT_GT(figures, 250);  // 27 files of about 10 figures each
 }
 
 TEST(CatalogTest, UnknownNamesSuggestCloseOnes) {

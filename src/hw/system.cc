@@ -1,6 +1,8 @@
 #include "hw/system.h"
 
 #include <cmath>
+#include <limits>
+#include <string>
 
 namespace aiinfra::hw {
 namespace {
@@ -10,8 +12,13 @@ bool IsWhole(double v) { return std::floor(v) == v; }
 Result<Figure> ReadCount(YamlMap& map, std::string_view key) {
   AIINFRA_TRY(YamlNode node, map.Required(key));
   AIINFRA_TRY(Figure figure, ReadPositiveFigure(node, Quantity::kCount));
-  if (!IsWhole(figure.value)) {
-    Error err = node.Err("a count must be a whole number");
+  // Counts end up in ints (System's accelerator_count() and the others, the topology), where a
+  // larger value would not fit.
+  constexpr int kMaxCount = std::numeric_limits<int>::max();
+  if (!IsWhole(figure.value) || figure.value > kMaxCount) {
+    Error err =
+        node.Err(IsWhole(figure.value) ? "a count must be at most " + std::to_string(kMaxCount)
+                                       : std::string("a count must be a whole number"));
     err.where = figure.where;
     err.where.field = node.path + ".value";
     return Fail(std::move(err));
