@@ -43,8 +43,29 @@ bench: build
 docs: build
 	scripts/gen-readme-commands.sh $(AIINFRA) README.md
 
+# Fails when README.md's command reference is stale (the e2e test checks the same).
+check-docs: build
+	scripts/gen-readme-commands.sh $(AIINFRA) README.md --check
+
 format:
 	find src bench tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
+
+# Fuzzing (fuzz/README.md): libFuzzer builds of the fuzz targets in $(BUILD_FUZZ) with clang
+# (16 or later: clang 14 cannot compile libstdc++'s std::expected), each run for FUZZ_SECONDS
+# over a working copy of its seed corpus. Findings land in $(BUILD_FUZZ)/fuzz-artifacts/.
+BUILD_FUZZ   ?= build-fuzz
+FUZZ_SECONDS ?= 30
+FUZZ_CXX     ?= clang++-16
+FUZZ_TARGETS := units yaml catalog tuning
+
+.PHONY: fuzz
+fuzz: deps
+	@command -v $(FUZZ_CXX) >/dev/null && test -e "$$($(FUZZ_CXX) -print-file-name=libclang_rt.fuzzer-x86_64.a)" \
+	  || scripts/setup.sh clang-16 libclang-rt-16-dev
+	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
+	  -DAIINFRA_FUZZ=ON -DAIINFRA_BUILD_BENCH=OFF
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
+	fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages aiinfra needs, only those that are missing, without prompts.
 # Called by `make run`, `make test` and `make bench`; safe to run again (a no-op when all is there).
+# Extra package names given as arguments are installed the same way (`make fuzz` adds clang-16).
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev  # unit tests
   libbenchmark-dev   # make bench
 )
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do
