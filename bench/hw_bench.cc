@@ -38,8 +38,7 @@ BENCHMARK_CAPTURE(BM_TopologyBuild, cloudmatrix_384, "cloudmatrix-384", 1);
 
 // One full sweep (8 B .. 8 GiB) of an op over every accelerator of the cluster, with the
 // topology (and its route cache) built once: what `aiinfra hw collective --sweep` does.
-void BM_CollectiveSweep(benchmark::State& state, const char* system, int systems,
-                        CollectiveOp op) {
+void BM_CollectiveSweep(benchmark::State& state, const char* system, int systems, CollectiveOp op) {
   const System& sys = *TheCatalog().FindSystem(system).value();
   const Topology topo = Topology::Build(sys, FabricOptions{.systems = systems}).value();
   const CollectiveTuning tuning = CollectiveTuning::Load(DataSource()).value();

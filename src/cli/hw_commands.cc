@@ -27,20 +27,25 @@ Result<hw::Topology> BuildTopology(const Invocation& inv, const hw::System& sys)
   AIINFRA_TRY(int nodes, inv.GetInt("nodes"));
   AIINFRA_TRY(double oversub, inv.GetNumber("oversubscription"));
   AIINFRA_TRY(int per_leaf, inv.GetInt("nodes-per-leaf"));
-  return hw::Topology::Build(sys, hw::FabricOptions{.systems = nodes,
-                                                    .oversubscription = oversub,
-                                                    .nodes_per_leaf = per_leaf});
+  return hw::Topology::Build(
+      sys,
+      hw::FabricOptions{.systems = nodes, .oversubscription = oversub, .nodes_per_leaf = per_leaf});
 }
 
 std::vector<OptionSpec> FabricOptions() {
   return {
-      {.name = "nodes", .value_name = "N", .help = "systems joined by the scale-out fabric",
+      {.name = "nodes",
+       .value_name = "N",
+       .help = "systems joined by the scale-out fabric",
        .default_value = "1"},
-      {.name = "oversubscription", .value_name = "R",
+      {.name = "oversubscription",
+       .value_name = "R",
        .help = "leaf downlink:uplink ratio of the scale-out fabric (1 = non-blocking)",
        .default_value = "1"},
-      {.name = "nodes-per-leaf", .value_name = "K",
-       .help = "nodes whose rail-r NICs share one leaf switch", .default_value = "32"},
+      {.name = "nodes-per-leaf",
+       .value_name = "K",
+       .help = "nodes whose rail-r NICs share one leaf switch",
+       .default_value = "32"},
   };
 }
 
@@ -48,8 +53,8 @@ Result<Output> HwList(Invocation& inv) {
   AIINFRA_TRY(hw::Catalog catalog, LoadCatalog(inv));
   const std::string kind = inv.Get("kind");
   Json data = Json::object();
-  TextTable acc_table({"accelerator", "name", "bf16", "fp8", "fp4", "int8", "HBM usable",
-                       "HBM BW", "scale-up/dir", "NIC", "power"});
+  TextTable acc_table({"accelerator", "name", "bf16", "fp8", "fp4", "int8", "HBM usable", "HBM BW",
+                       "scale-up/dir", "NIC", "power"});
   if (kind != "systems") {
     Json list = Json::array();
     for (const hw::Accelerator& a : catalog.accelerators()) {
@@ -58,8 +63,7 @@ Result<Output> HwList(Invocation& inv) {
       for (hw::ComputeDtype dtype : hw::kComputeDtypes) {
         const auto& f = a.Compute(dtype);
         row.push_back(f ? FormatFlops(f->value) : "-");
-        j[std::string(hw::ComputeDtypeName(dtype)) + "_flops"] =
-            f ? Json(f->value) : Json(nullptr);
+        j[std::string(hw::ComputeDtypeName(dtype)) + "_flops"] = f ? Json(f->value) : Json(nullptr);
       }
       row.push_back(hw::FormatFigure(a.memory_usable, Quantity::kBytes));
       row.push_back(hw::FormatFigure(a.memory_bandwidth, Quantity::kRate));
@@ -76,18 +80,17 @@ Result<Output> HwList(Invocation& inv) {
     }
     data["accelerators"] = std::move(list);
   }
-  TextTable sys_table({"system", "name", "accelerators", "domain", "nodes", "scale-up",
-                       "NIC/accel", "power"});
+  TextTable sys_table(
+      {"system", "name", "accelerators", "domain", "nodes", "scale-up", "NIC/accel", "power"});
   if (kind != "accelerators") {
     Json list = Json::array();
     for (const hw::System& s : catalog.systems()) {
-      sys_table.AddRow({s.id, s.name,
-                        fmt::format("{} x {}", s.accelerator_count(), s.accelerator_id),
-                        std::to_string(s.domain_accelerators()), std::to_string(s.node_count()),
-                        fmt::format("{} {}", hw::ScaleUpTopologyName(s.topology),
-                                    FormatRate(s.ScaleUpBandwidth().value)),
-                        FormatRate(s.NicBandwidthPerAccelerator(), true),
-                        FormatPower(s.power.value)});
+      sys_table.AddRow(
+          {s.id, s.name, fmt::format("{} x {}", s.accelerator_count(), s.accelerator_id),
+           std::to_string(s.domain_accelerators()), std::to_string(s.node_count()),
+           fmt::format("{} {}", hw::ScaleUpTopologyName(s.topology),
+                       FormatRate(s.ScaleUpBandwidth().value)),
+           FormatRate(s.NicBandwidthPerAccelerator(), true), FormatPower(s.power.value)});
       list.push_back({{"id", s.id},
                       {"name", s.name},
                       {"accelerator", s.accelerator_id},
@@ -150,11 +153,14 @@ Result<Output> HwTopology(Invocation& inv) {
       const hw::TopoLink& l = topo.links()[h.link];
       path += " > " + topo.nodes()[h.forward ? l.b : l.a].label;
     }
-    routes.push_back({{"from", a}, {"to", b}, {"hops", r.hops.size()},
-                      {"bandwidth", r.bandwidth}, {"latency", r.latency}, {"path", path}});
-    route_table.AddRow({topo.nodes()[a].label, topo.nodes()[b].label,
-                        std::to_string(r.hops.size()), FormatRate(r.bandwidth),
-                        FormatDuration(r.latency), path});
+    routes.push_back({{"from", a},
+                      {"to", b},
+                      {"hops", r.hops.size()},
+                      {"bandwidth", r.bandwidth},
+                      {"latency", r.latency},
+                      {"path", path}});
+    route_table.AddRow({topo.nodes()[a].label, topo.nodes()[b].label, std::to_string(r.hops.size()),
+                        FormatRate(r.bandwidth), FormatDuration(r.latency), path});
   }
   j["routes"] = routes;
   if (inv.Has("svg")) {
@@ -170,8 +176,8 @@ Result<Output> HwTopology(Invocation& inv) {
         "{} x {} ({}): {} accelerators in {} scale-up domain(s); {} switch nodes, {} NICs, {} "
         "CPUs, {} links\n",
         j["systems"].get<int>(), name, id, j["accelerators"].get<int>(),
-        j["scale_up_domains"].get<int>(), j["switch_nodes"].get<int>(),
-        j["nic_nodes"].get<int>(), j["cpu_nodes"].get<int>(), j["links"].get<std::size_t>());
+        j["scale_up_domains"].get<int>(), j["switch_nodes"].get<int>(), j["nic_nodes"].get<int>(),
+        j["cpu_nodes"].get<int>(), j["links"].get<std::size_t>());
     os << fmt::format("bisection bandwidth (one direction): whole cluster {}, one domain {}\n\n",
                       FormatRate(j["bisection_bandwidth"].get<double>()),
                       FormatRate(j["domain_bisection_bandwidth"].get<double>()));
@@ -202,9 +208,8 @@ Result<Output> HwCollective(Invocation& inv) {
   const int systems = topo.fabric().systems;
   const int per_system = topo.AcceleratorCount() / systems;
   for (int i = 0; i < gpus; ++i) {
-    spec.ranks.push_back(inv.Get("placement") == "spread"
-                             ? (i % systems) * per_system + i / systems
-                             : i);
+    spec.ranks.push_back(inv.Get("placement") == "spread" ? (i % systems) * per_system + i / systems
+                                                          : i);
   }
   std::vector<double> sizes;
   auto parse_size = [&](const char* option) -> Result<double> {
@@ -215,7 +220,8 @@ Result<Output> HwCollective(Invocation& inv) {
   if (inv.Has("sweep")) {
     AIINFRA_TRY(double lo, parse_size("min-size"));
     AIINFRA_TRY(double hi, parse_size("max-size"));
-    if (lo <= 0 || hi < lo) return Fail(ErrorCode::kUsage, "--min-size must be > 0 and <= --max-size");
+    if (lo <= 0 || hi < lo)
+      return Fail(ErrorCode::kUsage, "--min-size must be > 0 and <= --max-size");
     sizes = hw::SweepSizes(lo, hi);
   } else {
     AIINFRA_TRY(double size, parse_size("size"));
@@ -233,8 +239,11 @@ Result<Output> HwCollective(Invocation& inv) {
     double worst = -1;
     Json phases = Json::array();
     for (const hw::PhaseCost& p : c.phases) {
-      phases.push_back({{"name", p.name}, {"time", p.time}, {"latency", p.latency},
-                        {"steps", p.steps}, {"bottleneck", p.bottleneck}});
+      phases.push_back({{"name", p.name},
+                        {"time", p.time},
+                        {"latency", p.latency},
+                        {"steps", p.steps},
+                        {"bottleneck", p.bottleneck}});
       if (p.time - p.latency > worst) worst = p.time - p.latency, bottleneck = p.bottleneck;
     }
     if (c.latency > 0.5 * c.time) {
@@ -242,9 +251,13 @@ Result<Output> HwCollective(Invocation& inv) {
       for (const hw::PhaseCost& p : c.phases) steps += p.steps;
       bottleneck = fmt::format("latency: launch + {} steps", steps);
     }
-    rows.push_back({{"size", size}, {"time", c.time}, {"latency", c.latency},
-                    {"algbw", c.algbw}, {"busbw", c.busbw},
-                    {"algorithm", hw::AlgorithmName(c.algorithm)}, {"phases", phases}});
+    rows.push_back({{"size", size},
+                    {"time", c.time},
+                    {"latency", c.latency},
+                    {"algbw", c.algbw},
+                    {"busbw", c.busbw},
+                    {"algorithm", hw::AlgorithmName(c.algorithm)},
+                    {"phases", phases}});
     table.AddRow({FormatBytes(size, ByteBase::kIEC), fmt::format("{:.2f}", c.time * 1e6),
                   fmt::format("{:.2f}", c.algbw / 1e9), fmt::format("{:.2f}", c.busbw / 1e9),
                   hw::AlgorithmName(c.algorithm), bottleneck});
@@ -268,8 +281,8 @@ Result<Output> HwCollective(Invocation& inv) {
   out.data = j;
   out.table = [j, table, name = sys->name, id = sys->id, gpus](std::ostream& os) {
     os << fmt::format("# {} on {} x {} ({}), {} ranks ({}); sizes as nccl-tests: GB/s = 1e9 B/s\n",
-                      j["op"].get<std::string>(), j["systems"].get<int>(), id, name,
-                      gpus, j["placement"].get<std::string>());
+                      j["op"].get<std::string>(), j["systems"].get<int>(), id, name, gpus,
+                      j["placement"].get<std::string>());
     table.Print(os);
     os << fmt::format("# Avg bus bandwidth    : {:.2f} GB/s\n", j["avg_busbw"].get<double>() / 1e9);
   };
@@ -287,8 +300,11 @@ void RegisterHwCommands(CommandTable& table) {
       .summary = "List the accelerators and systems of the catalog",
       .description = "One line per accelerator (dense peak FLOP/s per math type, usable HBM, "
                      "bandwidths per direction, power) and per system.",
-      .options = {{.name = "kind", .value_name = "KIND", .help = "what to list",
-                   .default_value = "all", .choices = {"all", "accelerators", "systems"}}},
+      .options = {{.name = "kind",
+                   .value_name = "KIND",
+                   .help = "what to list",
+                   .default_value = "all",
+                   .choices = {"all", "accelerators", "systems"}}},
       .examples = {"aiinfra hw list", "aiinfra hw list --kind systems -o json"},
       .handler = HwList,
   });
@@ -303,7 +319,8 @@ void RegisterHwCommands(CommandTable& table) {
       .handler = HwShow,
   });
   std::vector<OptionSpec> topo_options = FabricOptions();
-  topo_options.push_back({.name = "svg", .value_name = "FILE",
+  topo_options.push_back({.name = "svg",
+                          .value_name = "FILE",
                           .help = "write a picture of the topology (SVG), atomically"});
   table.Add({
       .path = {"hw", "topology"},
@@ -319,27 +336,39 @@ void RegisterHwCommands(CommandTable& table) {
   });
   std::vector<OptionSpec> coll_options = {
       {.name = "system", .value_name = "NAME", .help = "a system id", .required = true},
-      {.name = "op", .value_name = "OP", .help = "the collective", .default_value = "all_reduce",
+      {.name = "op",
+       .value_name = "OP",
+       .help = "the collective",
+       .default_value = "all_reduce",
        .choices = hw::CollectiveOpNames()},
       {.name = "gpus", .value_name = "G", .help = "ranks in the group", .required = true},
-      {.name = "size", .value_name = "SIZE",
-       .help = "message size as nccl-tests counts it (e.g. 1GiB)", .default_value = "1GiB"},
-      {.name = "sweep", .help = "sweep sizes by powers of two like nccl-tests -b 8 -e 8G -f 2",
+      {.name = "size",
+       .value_name = "SIZE",
+       .help = "message size as nccl-tests counts it (e.g. 1GiB)",
+       .default_value = "1GiB"},
+      {.name = "sweep",
+       .help = "sweep sizes by powers of two like nccl-tests -b 8 -e 8G -f 2",
        .flag = true},
-      {.name = "min-size", .value_name = "SIZE", .help = "first size of --sweep",
+      {.name = "min-size",
+       .value_name = "SIZE",
+       .help = "first size of --sweep",
        .default_value = "8B"},
-      {.name = "max-size", .value_name = "SIZE", .help = "last size of --sweep",
+      {.name = "max-size",
+       .value_name = "SIZE",
+       .help = "last size of --sweep",
        .default_value = "8GiB"},
-      {.name = "algo", .value_name = "ALGO", .help = "force an algorithm",
+      {.name = "algo",
+       .value_name = "ALGO",
+       .help = "force an algorithm",
        .default_value = "auto",
        .choices = {"auto", "ring", "tree", "nvls", "hierarchical", "direct"}},
-      {.name = "placement", .value_name = "HOW",
+      {.name = "placement",
+       .value_name = "HOW",
        .help = "packed fills domains in order; spread deals ranks over the systems",
-       .default_value = "packed", .choices = {"packed", "spread"}},
-      {.name = "experts", .value_name = "E", .help = "MoE: routed experts",
-       .default_value = "256"},
-      {.name = "top-k", .value_name = "K", .help = "MoE: experts per token",
-       .default_value = "8"},
+       .default_value = "packed",
+       .choices = {"packed", "spread"}},
+      {.name = "experts", .value_name = "E", .help = "MoE: routed experts", .default_value = "256"},
+      {.name = "top-k", .value_name = "K", .help = "MoE: experts per token", .default_value = "8"},
   };
   for (OptionSpec& o : FabricOptions()) coll_options.push_back(std::move(o));
   table.Add({
@@ -353,10 +382,11 @@ void RegisterHwCommands(CommandTable& table) {
           "size is a rank's token buffer (tokens x hidden x bytes) and busbw is the bytes a "
           "rank sends over links per second, as DeepEP reports.",
       .options = coll_options,
-      .examples = {"aiinfra hw collective --system hgx-h100 --op all_reduce --gpus 8 --sweep",
-                   "aiinfra hw collective --system gb200-nvl72 --op all_reduce --gpus 72 --size 1GiB",
-                   "aiinfra hw collective --system hgx-h800 --nodes 2 --op moe_dispatch --gpus 16 "
-                   "--size 28MiB"},
+      .examples =
+          {"aiinfra hw collective --system hgx-h100 --op all_reduce --gpus 8 --sweep",
+           "aiinfra hw collective --system gb200-nvl72 --op all_reduce --gpus 72 --size 1GiB",
+           "aiinfra hw collective --system hgx-h800 --nodes 2 --op moe_dispatch --gpus 16 "
+           "--size 28MiB"},
       .handler = HwCollective,
   });
 }

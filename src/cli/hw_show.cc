@@ -121,7 +121,7 @@ void AddAcceleratorFigures(const hw::Accelerator& a, FigureSheet& sheet, Json& j
 
 Result<Output> ShowAccelerator(const hw::Accelerator& a) {
   FigureSheet sheet;
-  Json j = {{"kind", "accelerator"}, {"id", a.id}, {"name", a.name}, {"vendor", a.vendor},
+  Json j = {{"kind", "accelerator"},      {"id", a.id},    {"name", a.name}, {"vendor", a.vendor},
             {"generation", a.generation}, {"file", a.file}};
   AddAcceleratorFigures(a, sheet, j);
   Output out;
@@ -136,7 +136,10 @@ Result<Output> ShowAccelerator(const hw::Accelerator& a) {
 
 Result<Output> ShowSystem(const hw::System& s) {
   FigureSheet sheet;
-  Json j = {{"kind", "system"}, {"id", s.id}, {"name", s.name}, {"file", s.file},
+  Json j = {{"kind", "system"},
+            {"id", s.id},
+            {"name", s.name},
+            {"file", s.file},
             {"accelerator", s.accelerator_id}};
   sheet.Add("accelerators", s.accelerators, Quantity::kCount);
   sheet.Add("nodes (servers or trays)", s.nodes, Quantity::kCount);
@@ -154,7 +157,8 @@ Result<Output> ShowSystem(const hw::System& s) {
   for (const hw::SwitchTier& t : s.tiers) {
     const std::string scope = t.per_node ? "per node" : "per domain";
     sheet.Add(t.name + " chips " + scope, t.chips, Quantity::kCount);
-    Json tj = {{"name", t.name}, {"per", t.per_node ? "node" : "domain"},
+    Json tj = {{"name", t.name},
+               {"per", t.per_node ? "node" : "domain"},
                {"chips", FigureJson(t.chips, Quantity::kCount)}};
     if (t.trays) {
       sheet.Add(t.name + " trays", *t.trays, Quantity::kCount);
@@ -208,9 +212,9 @@ Result<Output> ShowSystem(const hw::System& s) {
   totals["scale_up_bandwidth_per_direction"] = n * s.ScaleUpBandwidth().value;
   totals["scale_out_bandwidth_per_direction"] = n * s.NicBandwidthPerAccelerator();
   derived.emplace_back("HBM usable, total", FormatBytes(n * s.accelerator.memory_usable.value));
-  derived.emplace_back("HBM bandwidth, total", FormatRate(n * s.accelerator.memory_bandwidth.value));
-  derived.emplace_back("scale-up per direction, total",
-                       FormatRate(n * s.ScaleUpBandwidth().value));
+  derived.emplace_back("HBM bandwidth, total",
+                       FormatRate(n * s.accelerator.memory_bandwidth.value));
+  derived.emplace_back("scale-up per direction, total", FormatRate(n * s.ScaleUpBandwidth().value));
   derived.emplace_back("scale-out per direction, total",
                        FormatRate(n * s.NicBandwidthPerAccelerator(), true));
   if (auto topo = hw::Topology::Build(s)) {

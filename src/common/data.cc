@@ -27,8 +27,8 @@ Result<std::vector<DataFile>> DataSource::List(std::string_view subdir,
   if (!overlay_dir_.empty()) {
     std::error_code ec;
     if (!fs::is_directory(overlay_dir_, ec)) {
-      return Fail(ErrorCode::kNotFound, "--data directory \"" + overlay_dir_ +
-                                            "\" does not exist or is not a directory");
+      return Fail(ErrorCode::kNotFound,
+                  "--data directory \"" + overlay_dir_ + "\" does not exist or is not a directory");
     }
     const fs::path dir = fs::path(overlay_dir_) / std::string(subdir);
     if (fs::is_directory(dir, ec)) {

@@ -28,8 +28,7 @@ TEST(DataTest, EmbeddedFilesAreSortedAndListable) {
 
 TEST(DataTest, EmbeddedContentsEqualTheSourceFiles) {
   for (const EmbeddedFile& f : EmbeddedFiles()) {
-    std::ifstream in(fs::path(AIINFRA_SOURCE_DIR) / "data" / std::string(f.path),
-                     std::ios::binary);
+    std::ifstream in(fs::path(AIINFRA_SOURCE_DIR) / "data" / std::string(f.path), std::ios::binary);
     ASSERT_TRUE(in) << f.path;
     const std::string on_disk((std::istreambuf_iterator<char>(in)), {});
     EXPECT_EQ(on_disk, f.contents) << f.path;
@@ -37,10 +36,12 @@ TEST(DataTest, EmbeddedContentsEqualTheSourceFiles) {
 }
 
 TEST(DataTest, OverlayReplacesAndAddsFiles) {
-  const fs::path dir = fs::temp_directory_path() / ("aiinfra-data-test-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("aiinfra-data-test-" + std::to_string(::getpid()));
   fs::create_directories(dir / "hardware/systems");
   auto embedded = DataSource().List("hardware/systems").value();
-  const std::string replaced = embedded.front().relative.substr(std::string("hardware/systems/").size());
+  const std::string replaced =
+      embedded.front().relative.substr(std::string("hardware/systems/").size());
   std::ofstream(dir / "hardware/systems" / replaced) << "id: replaced\n";
   std::ofstream(dir / "hardware/systems/zz-new.yaml") << "id: zz-new\n";
   std::ofstream(dir / "hardware/systems/notes.txt") << "ignored\n";

@@ -11,7 +11,7 @@ void SetVerbosity(int level) {
     spdlog::set_default_logger(l);
     return l;
   }();
-  logger->set_level(level >= 2 ? spdlog::level::debug
+  logger->set_level(level >= 2   ? spdlog::level::debug
                     : level == 1 ? spdlog::level::info
                                  : spdlog::level::warn);
 }

@@ -60,8 +60,8 @@ inline std::unexpected<Error> Fail(Error error) { return std::unexpected<Error>(
 
 // AIINFRA_TRY(auto x, Expr()) declares x from a Result or returns its error.
 #define AIINFRA_TRY(decl, expr) AIINFRA_TRY_IMPL(AIINFRA_CONCAT(try_result_, __LINE__), decl, expr)
-#define AIINFRA_TRY_IMPL(tmp, decl, expr)                               \
-  auto tmp = (expr);                                                    \
+#define AIINFRA_TRY_IMPL(tmp, decl, expr)                                       \
+  auto tmp = (expr);                                                            \
   if (!tmp) return ::std::unexpected<::aiinfra::Error>(std::move(tmp).error()); \
   decl = std::move(*tmp)
 

@@ -140,8 +140,8 @@ Result<YamlNode> ParseYaml(std::string_view text, const std::string& file) {
     return Fail(ErrorCode::kInvalidInput, "the document is empty", Location{file, 1, 0, ""});
   }
   if (docs.size() > 1) {
-    return Fail(ErrorCode::kInvalidInput, "expected one YAML document, found " +
-                                              std::to_string(docs.size()),
+    return Fail(ErrorCode::kInvalidInput,
+                "expected one YAML document, found " + std::to_string(docs.size()),
                 Location{file, 0, 0, ""});
   }
   return docs[0];

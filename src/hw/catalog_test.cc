@@ -76,15 +76,14 @@ INSTANTIATE_TEST_SUITE_P(
                 "missing required field \"generation\""},
         BadCase{"bad unit", false, "3TB/s", "3TB", 14, "memory.bandwidth.value",
                 "cannot parse \"3TB\""},
-        BadCase{"negative", false, "value: 700W", "value: -700W", 21, "power.value",
-                "negative"},
+        BadCase{"negative", false, "value: 700W", "value: -700W", 21, "power.value", "negative"},
         BadCase{"no source", false, "links: {value: 16, source: https://example.org/a}",
                 "links: {value: 16}", 18, "scale_up.links", "needs `source:`"},
         BadCase{"both source and estimate", false, "{value: 700W, source: https://example.org/a}",
                 "{value: 700W, source: https://example.org/a, estimated: x}", 21, "power",
                 "not both"},
-        BadCase{"usable above capacity", false, "usable: {value: 79GB", "usable: {value: 90GB",
-                13, "memory.usable", "exceeds the capacity"},
+        BadCase{"usable above capacity", false, "usable: {value: 79GB", "usable: {value: 90GB", 13,
+                "memory.usable", "exceeds the capacity"},
         BadCase{"zero count", true, "accelerators: {value: 8", "accelerators: {value: 0", 4,
                 "accelerators.value", "greater than zero"},
         BadCase{"fractional count", true, "nodes: {value: 2", "nodes: {value: 2.5", 5,
@@ -112,16 +111,16 @@ TEST(CatalogTest, EmbeddedCatalogLoadsWithEveryRequiredEntry) {
   ASSERT_TRUE(catalog) << catalog.error().ToString();
   std::set<std::string> accelerators;
   for (const auto& a : catalog->accelerators()) accelerators.insert(a.id);
-  for (const char* id : {"a100-sxm-80gb", "h100-sxm", "h800-sxm", "h20", "h200-sxm", "b200",
-                         "gb200", "gb300", "mi300x", "mi325x", "mi355x", "ascend-910c",
-                         "metax-c600"}) {
+  for (const char* id :
+       {"a100-sxm-80gb", "h100-sxm", "h800-sxm", "h20", "h200-sxm", "b200", "gb200", "gb300",
+        "mi300x", "mi325x", "mi355x", "ascend-910c", "metax-c600"}) {
     EXPECT_TRUE(accelerators.contains(id)) << id;
   }
   std::set<std::string> systems;
   for (const auto& s : catalog->systems()) systems.insert(s.id);
   for (const char* id : {"hgx-a100", "hgx-h100", "hgx-h800", "hgx-h20", "hgx-h200", "hgx-b200",
-                         "gb200-nvl72", "gb300-nvl72", "mi300x-8gpu", "mi325x-8gpu",
-                         "mi355x-8gpu", "cloudmatrix-384", "metax-s8000-g2"}) {
+                         "gb200-nvl72", "gb300-nvl72", "mi300x-8gpu", "mi325x-8gpu", "mi355x-8gpu",
+                         "cloudmatrix-384", "metax-s8000-g2"}) {
     EXPECT_TRUE(systems.contains(id)) << id;
   }
 }

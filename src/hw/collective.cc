@@ -1,12 +1,12 @@
 #include "hw/collective.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "common/units.h"
 
@@ -325,7 +325,8 @@ Result<CollectiveOp> ParseCollectiveOp(std::string_view name) {
   if (name == "all_to_all") return CollectiveOp::kAllToAll;
   std::string known;
   for (const auto& n : CollectiveOpNames()) known += (known.empty() ? "" : ", ") + n;
-  return Fail(ErrorCode::kUsage, "unknown collective \"" + std::string(name) + "\"; one of: " + known);
+  return Fail(ErrorCode::kUsage,
+              "unknown collective \"" + std::string(name) + "\"; one of: " + known);
 }
 
 const char* AlgorithmName(Algorithm algorithm) {
@@ -390,7 +391,8 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
   for (int r : spec.ranks) {
     if (r < 0 || r >= topo.AcceleratorCount()) {
       return Fail(ErrorCode::kUsage, fmt::format("rank {} is not an accelerator of the cluster "
-                                                 "(0..{})", r, topo.AcceleratorCount() - 1));
+                                                 "(0..{})",
+                                                 r, topo.AcceleratorCount() - 1));
     }
     if (!seen.insert(r).second) {
       return Fail(ErrorCode::kUsage, fmt::format("rank {} appears twice in the group", r));
@@ -412,13 +414,16 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
   };
 
   if (reduction) {
-    const int kind = op == CollectiveOp::kReduceScatter ? 0 : op == CollectiveOp::kAllGather ? 1 : 2;
+    const int kind = op == CollectiveOp::kReduceScatter ? 0
+                     : op == CollectiveOp::kAllGather   ? 1
+                                                        : 2;
     const int passes = kind == 2 ? 2 : 1;
     const double share = static_cast<double>(n - 1) / n;
     if (want(Algorithm::kRing)) {
-      candidates.push_back({Algorithm::kRing,
-                            {PhasePlan{"ring", RingFlows(topo, domains, passes * share * S), {},
-                                       passes * (n - 1)}}});
+      candidates.push_back(
+          {Algorithm::kRing,
+           {PhasePlan{
+               "ring", RingFlows(topo, domains, passes * share * S), {}, passes * (n - 1)}}});
     }
     if (kind == 2 && want(Algorithm::kTree)) {
       // Fewer steps than the ring across many domains, but twice the buffer per chain edge:
@@ -426,7 +431,8 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
       std::size_t longest = 0;
       for (const auto& dom : domains) longest = std::max(longest, dom.size());
       const int steps = 2 * (static_cast<int>(longest) - 1 + Log2Ceil(d));
-      candidates.push_back({Algorithm::kTree, {PhasePlan{"tree", TreeFlows(domains, S), {}, steps}}});
+      candidates.push_back(
+          {Algorithm::kTree, {PhasePlan{"tree", TreeFlows(domains, S), {}, steps}}});
     }
     if (d == 1) {
       for (PhasePlan& p : IntraCandidates(topo, domains, kind, S, "intra")) {
@@ -481,7 +487,8 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
     }
   } else if (op == CollectiveOp::kAllToAll) {
     if (want(Algorithm::kDirect)) {
-      candidates.push_back({Algorithm::kDirect, {PhasePlan{"all-to-all", DirectFlows(ordered, S / n), {}, 1}}});
+      candidates.push_back(
+          {Algorithm::kDirect, {PhasePlan{"all-to-all", DirectFlows(ordered, S / n), {}, 1}}});
     }
   } else if (op == CollectiveOp::kBroadcast) {
     if (want(Algorithm::kRing)) {
@@ -514,16 +521,18 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
     if (want(Algorithm::kDirect)) {
       candidates.push_back({Algorithm::kDirect,
                             {PhasePlan{op == CollectiveOp::kMoeDispatch ? "dispatch" : "combine",
-                                       DirectFlows(ordered, S * (1 - miss)), {}, 1}}});
+                                       DirectFlows(ordered, S * (1 - miss)),
+                                       {},
+                                       1}}});
     }
   }
 
   if (candidates.empty()) {
-    return Fail(ErrorCode::kUsage,
-                fmt::format("algorithm {} does not apply to {} on this group ({} ranks in {} "
-                            "scale-up domain{})",
-                            AlgorithmName(spec.algorithm), CollectiveOpName(op), n, d,
-                            d == 1 ? "" : "s"));
+    return Fail(
+        ErrorCode::kUsage,
+        fmt::format("algorithm {} does not apply to {} on this group ({} ranks in {} "
+                    "scale-up domain{})",
+                    AlgorithmName(spec.algorithm), CollectiveOpName(op), n, d, d == 1 ? "" : "s"));
   }
 
   CollectiveCost best;

@@ -69,9 +69,9 @@ struct CollectiveSpec {
 };
 
 struct PhaseCost {
-  std::string name;        // "intra reduce-scatter", "inter all-reduce", ...
-  double time = 0;         // seconds
-  double latency = 0;      // of which latency term
+  std::string name;    // "intra reduce-scatter", "inter all-reduce", ...
+  double time = 0;     // seconds
+  double latency = 0;  // of which latency term
   int steps = 0;
   std::string bottleneck;  // "gpu0->nvswitch[d0] (scale-up, 450GB/s)"
 };

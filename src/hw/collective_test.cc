@@ -24,8 +24,8 @@ const CollectiveTuning& Tuning() {
 }
 
 Topology Build(const char* system, int systems = 1) {
-  auto topo = Topology::Build(*RealCatalog().FindSystem(system).value(),
-                              FabricOptions{.systems = systems});
+  auto topo =
+      Topology::Build(*RealCatalog().FindSystem(system).value(), FabricOptions{.systems = systems});
   EXPECT_TRUE(topo) << topo.error().ToString();
   return std::move(topo).value();
 }
@@ -37,7 +37,7 @@ std::vector<int> Ranks(int n, int first = 0) {
 }
 
 CollectiveCost Estimate(const Topology& topo, CollectiveOp op, std::vector<int> ranks, double bytes,
-                   Algorithm algorithm = Algorithm::kAuto) {
+                        Algorithm algorithm = Algorithm::kAuto) {
   CollectiveSpec spec;
   spec.op = op;
   spec.ranks = std::move(ranks);
@@ -61,7 +61,8 @@ TEST(CollectiveCalibrationTest, H100AllReduceBusbwInNcclTestsBand) {
 
 // The A100 band (230-250 GB/s) is the point the scale-up efficiency was fitted on; it must hold.
 TEST(CollectiveCalibrationTest, A100AllReduceBusbwInNcclTestsBand) {
-  const CollectiveCost c = Estimate(Build("hgx-a100"), CollectiveOp::kAllReduce, Ranks(8), 1 * kGiB);
+  const CollectiveCost c =
+      Estimate(Build("hgx-a100"), CollectiveOp::kAllReduce, Ranks(8), 1 * kGiB);
   EXPECT_GE(c.busbw, 230e9 * 0.85);
   EXPECT_LE(c.busbw, 250e9 * 1.15);
   EXPECT_EQ(c.algorithm, Algorithm::kRing);  // A100's NVSwitch has no NVLS
@@ -90,10 +91,11 @@ TEST(CollectiveModelTest, SmallMessagesAreLatencyBound) {
     expected += steps * (hop + Tuning().step_overhead.value);
     EXPECT_NEAR(c.time, expected, 0.01 * expected) << sys;
     // Ring all-reduce over 8 ranks pays 2(n-1) = 14 steps.
-    const CollectiveCost ring = Estimate(topo, CollectiveOp::kAllReduce, Ranks(8), 8, Algorithm::kRing);
+    const CollectiveCost ring =
+        Estimate(topo, CollectiveOp::kAllReduce, Ranks(8), 8, Algorithm::kRing);
     EXPECT_EQ(ring.phases.at(0).steps, 14) << sys;
-    EXPECT_NEAR(ring.time, Tuning().launch_latency.value + 14 * (hop + Tuning().step_overhead.value),
-                1e-9)
+    EXPECT_NEAR(ring.time,
+                Tuning().launch_latency.value + 14 * (hop + Tuning().step_overhead.value), 1e-9)
         << sys;
   }
 }

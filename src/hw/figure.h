@@ -18,7 +18,7 @@ struct Figure {
   std::string source;     // one or more URLs separated by " ; " (empty when estimated)
   std::string estimated;  // reasoning, when there is no primary source
   std::string note;
-  Location where;         // file:line of the figure, for later validation errors
+  Location where;  // file:line of the figure, for later validation errors
 
   bool is_estimated() const { return !estimated.empty(); }
 };

@@ -38,11 +38,11 @@ TEST(FigureTest, RejectsMissingOrDoubleProvenanceAndWrongUnits) {
   EXPECT_EQ(unit.error().where.field, "f.value");
   EXPECT_FALSE(Read("{value: 8, source: a, typo: 1}", Quantity::kCount));
   EXPECT_FALSE(Read("8", Quantity::kCount));  // a bare number has no provenance
-  auto zero = ReadPositiveFigure(
-      YamlMap::From(ParseYaml("f: {value: 0, source: a}\n", "z.yaml").value())
-          ->Required("f")
-          .value(),
-      Quantity::kCount);
+  auto zero =
+      ReadPositiveFigure(YamlMap::From(ParseYaml("f: {value: 0, source: a}\n", "z.yaml").value())
+                             ->Required("f")
+                             .value(),
+                         Quantity::kCount);
   ASSERT_FALSE(zero);
   EXPECT_THAT(zero.error().message, HasSubstr("greater than zero"));
 }

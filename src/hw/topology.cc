@@ -343,8 +343,7 @@ void Topology::ShortestPaths(int from) const {
   std::vector<Route> routes(accelerator_count_);
   for (int to = 0; to < accelerator_count_; ++to) {
     if (to == from) continue;
-    const std::vector<int>& via =
-        SameDomain(from, to) && inside[to] >= 0 ? inside : anywhere;
+    const std::vector<int>& via = SameDomain(from, to) && inside[to] >= 0 ? inside : anywhere;
     if (via[to] < 0) continue;
     Route& r = routes[to];
     r.bandwidth = std::numeric_limits<double>::infinity();

@@ -379,11 +379,12 @@ void Renderer::DrawDomain(SvgCanvas& svg, int s, int d, double x, double y) cons
   if (f_.sys.topology == ScaleUpTopology::kMesh3D) {
     const std::string& tech = f_.sys.accelerator.scale_up_technology;
     const auto& g = f_.sys.grid;
-    l1 = fmt::format("{} 3D mesh · {}x{}x{} grid of {} {}s", tech.substr(0, tech.find(',')),
-                     g[0], g[1], g[2], f_.domain, f_.acc_word);
-    l2 = fmt::format("each linked to its up to 6 neighbours, {} per link per direction; "
-                     "others reached through the {}s between",
-                     FormatRate(f_.mesh_bw), f_.acc_word);
+    l1 = fmt::format("{} 3D mesh · {}x{}x{} grid of {} {}s", tech.substr(0, tech.find(',')), g[0],
+                     g[1], g[2], f_.domain, f_.acc_word);
+    l2 = fmt::format(
+        "each linked to its up to 6 neighbours, {} per link per direction; "
+        "others reached through the {}s between",
+        FormatRate(f_.mesh_bw), f_.acc_word);
   } else if (mesh) {
     const long long pairs = static_cast<long long>(f_.domain) * (f_.domain - 1) / 2;
     const std::string& tech = f_.sys.accelerator.scale_up_technology;

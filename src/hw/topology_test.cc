@@ -49,7 +49,7 @@ TEST(TopologyTest, AcrossSystemsSameRailStaysUnderOneLeaf) {
   EXPECT_EQ(topo->AcceleratorCount(), 16);
   EXPECT_FALSE(topo->SameDomain(0, 8));
   const Route& same_rail = topo->RouteBetween(0, 8);  // both local index 0 of their node
-  EXPECT_EQ(same_rail.hops.size(), 4u);                 // gpu, nic, leaf, nic, gpu
+  EXPECT_EQ(same_rail.hops.size(), 4u);               // gpu, nic, leaf, nic, gpu
   EXPECT_DOUBLE_EQ(same_rail.bandwidth, 50e9);
   const Route& cross_rail = topo->RouteBetween(1, 8);
   EXPECT_EQ(cross_rail.hops.size(), 6u);  // through the spine
@@ -82,9 +82,8 @@ TEST(TopologyTest, BisectionOfSwitchedMeshAndCluster) {
   EXPECT_NEAR(two->BisectionBandwidth(all16), 8 * 50e9, 1e6);
 
   // Every node under its own leaves and 2:1 oversubscribed uplinks: the spine halves it.
-  auto thin = Topology::Build(FixtureSystem(), FabricOptions{.systems = 2,
-                                                              .oversubscription = 2,
-                                                              .nodes_per_leaf = 1});
+  auto thin = Topology::Build(
+      FixtureSystem(), FabricOptions{.systems = 2, .oversubscription = 2, .nodes_per_leaf = 1});
   ASSERT_TRUE(thin);
   EXPECT_NEAR(thin->BisectionBandwidth(all16), 8 * 25e9, 1e6);
 }
