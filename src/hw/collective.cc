@@ -242,13 +242,14 @@ bool NvlsApplies(const Topology& topo, const std::vector<std::vector<int>>& doma
          sys.tiers.size() == 1 && domains.front().size() > 1;
 }
 
-// One intra-domain phase of a reduction (or gather), run in every domain concurrently, with the
-// best of the algorithms that apply there. `kind`: 0 reduce-scatter, 1 all-gather, 2 all-reduce.
+// The candidate plans, with their algorithm, for one intra-domain phase of a reduction (or
+// gather) run in every domain concurrently: ring always, direct on meshes, NVLS where the
+// switches reduce. `kind`: 0 reduce-scatter, 1 all-gather, 2 all-reduce.
 // `bytes` is the full buffer each domain reduces or gathers.
-std::vector<PhasePlan> IntraCandidates(const Topology& topo,
-                                       const std::vector<std::vector<int>>& domains, int kind,
-                                       double bytes, const std::string& name) {
-  std::vector<PhasePlan> out;
+std::vector<std::pair<Algorithm, PhasePlan>> IntraCandidates(
+    const Topology& topo, const std::vector<std::vector<int>>& domains, int kind, double bytes,
+    const std::string& name) {
+  std::vector<std::pair<Algorithm, PhasePlan>> out;
   const int m = static_cast<int>(domains.front().size());
   if (m < 2) return out;
   const double share = static_cast<double>(m - 1) / m;
@@ -259,7 +260,7 @@ std::vector<PhasePlan> IntraCandidates(const Topology& topo,
       auto f = RingFlows(topo, {d}, passes * share * bytes);
       ring.flows.insert(ring.flows.end(), f.begin(), f.end());
     }
-    out.push_back(std::move(ring));
+    out.emplace_back(Algorithm::kRing, std::move(ring));
   }
   if (topo.system().topology != ScaleUpTopology::kSwitched) {
     PhasePlan direct{name + " (direct)", {}, {}, passes};
@@ -267,7 +268,7 @@ std::vector<PhasePlan> IntraCandidates(const Topology& topo,
       auto f = DirectFlows(d, passes * bytes / m);
       direct.flows.insert(direct.flows.end(), f.begin(), f.end());
     }
-    out.push_back(std::move(direct));
+    out.emplace_back(Algorithm::kDirect, std::move(direct));
   }
   if (NvlsApplies(topo, domains)) {
     PhasePlan nvls{name + " (nvls)", {}, {}, passes};
@@ -280,7 +281,7 @@ std::vector<PhasePlan> IntraCandidates(const Topology& topo,
         nvls.nvls.push_back(SwitchTraffic{r, up, down});
       }
     }
-    out.push_back(std::move(nvls));
+    out.emplace_back(Algorithm::kNvls, std::move(nvls));
   }
   return out;
 }
@@ -435,10 +436,8 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
           {Algorithm::kTree, {PhasePlan{"tree", TreeFlows(domains, S), {}, steps}}});
     }
     if (d == 1) {
-      for (PhasePlan& p : IntraCandidates(topo, domains, kind, S, "intra")) {
-        const Algorithm a = p.name.ends_with("(nvls)")     ? Algorithm::kNvls
-                            : p.name.ends_with("(direct)") ? Algorithm::kDirect
-                                                           : Algorithm::kRing;
+      // The ring over one domain is the ring candidate above; the others apply here only.
+      for (auto& [a, p] : IntraCandidates(topo, domains, kind, S, "intra")) {
         if (a != Algorithm::kRing && want(a)) candidates.push_back({a, {std::move(p)}});
       }
     } else if (Uniform(domains) && want(Algorithm::kHierarchical)) {
@@ -450,7 +449,7 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
         PhaseCost best_cost;
         PhasePlan best;
         bool first = true;
-        for (PhasePlan& p : IntraCandidates(topo, domains, k, bytes, name)) {
+        for (auto& [a, p] : IntraCandidates(topo, domains, k, bytes, name)) {
           const PhaseCost c = Evaluate(topo, tuning, p);
           if (first || c.time < best_cost.time) best = std::move(p), best_cost = c, first = false;
         }
