@@ -45,13 +45,18 @@ int SwitchLinkOf(const Topology& topo, int acc) {
 }
 
 PhaseCost Evaluate(const Topology& topo, const CollectiveTuning& tuning, const PhasePlan& plan) {
-  std::map<int, double> load;  // directed channel -> bytes
+  // Bytes per directed channel (link * 2 + direction); dense, since an all-to-all over
+  // thousands of ranks touches most of them millions of times.
+  std::vector<double> load(topo.links().size() * 2, 0.0);
   double route_latency = 0;
   for (const Flow& f : plan.flows) {
     if (f.bytes <= 0 || f.src == f.dst) continue;
-    const Route& r = topo.RouteBetween(f.src, f.dst);
-    for (const Hop& h : r.hops) load[h.Channel()] += f.bytes;
-    route_latency = std::max(route_latency, r.latency);
+    double latency = 0;
+    topo.ForEachHop(f.src, f.dst, [&](const Hop& h) {
+      load[h.Channel()] += f.bytes;
+      latency += topo.links()[h.link].latency;
+    });
+    route_latency = std::max(route_latency, latency);
   }
   for (const SwitchTraffic& t : plan.nvls) {
     const int link = SwitchLinkOf(topo, t.rank);
@@ -64,7 +69,9 @@ PhaseCost Evaluate(const Topology& topo, const CollectiveTuning& tuning, const P
   cost.name = plan.name;
   cost.steps = plan.steps;
   double worst = 0;
-  for (const auto& [channel, bytes] : load) {
+  for (std::size_t channel = 0; channel < load.size(); ++channel) {
+    const double bytes = load[channel];
+    if (bytes <= 0) continue;
     const TopoLink& link = topo.links()[channel / 2];
     const bool nvls_link = !plan.nvls.empty() && link.kind == LinkKind::kScaleUp;
     const double eff = nvls_link ? tuning.nvls_efficiency.value : tuning.Efficiency(link.kind);
@@ -413,6 +420,13 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
   auto want = [&](Algorithm a) {
     return spec.algorithm == Algorithm::kAuto || spec.algorithm == a;
   };
+  // A one-phase candidate, moved in (an initializer list would copy its flows: millions of them
+  // in an all-to-all over thousands of ranks).
+  auto add = [&](Algorithm a, PhasePlan plan) {
+    std::vector<PhasePlan> phases;
+    phases.push_back(std::move(plan));
+    candidates.emplace_back(a, std::move(phases));
+  };
 
   if (reduction) {
     const int kind = op == CollectiveOp::kReduceScatter ? 0
@@ -421,10 +435,8 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
     const int passes = kind == 2 ? 2 : 1;
     const double share = static_cast<double>(n - 1) / n;
     if (want(Algorithm::kRing)) {
-      candidates.push_back(
-          {Algorithm::kRing,
-           {PhasePlan{
-               "ring", RingFlows(topo, domains, passes * share * S), {}, passes * (n - 1)}}});
+      add(Algorithm::kRing,
+          PhasePlan{"ring", RingFlows(topo, domains, passes * share * S), {}, passes * (n - 1)});
     }
     if (kind == 2 && want(Algorithm::kTree)) {
       // Fewer steps than the ring across many domains, but twice the buffer per chain edge:
@@ -432,13 +444,12 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
       std::size_t longest = 0;
       for (const auto& dom : domains) longest = std::max(longest, dom.size());
       const int steps = 2 * (static_cast<int>(longest) - 1 + Log2Ceil(d));
-      candidates.push_back(
-          {Algorithm::kTree, {PhasePlan{"tree", TreeFlows(domains, S), {}, steps}}});
+      add(Algorithm::kTree, PhasePlan{"tree", TreeFlows(domains, S), {}, steps});
     }
     if (d == 1) {
       // The ring over one domain is the ring candidate above; the others apply here only.
       for (auto& [a, p] : IntraCandidates(topo, domains, kind, S, "intra")) {
-        if (a != Algorithm::kRing && want(a)) candidates.push_back({a, {std::move(p)}});
+        if (a != Algorithm::kRing && want(a)) add(a, std::move(p));
       }
     } else if (Uniform(domains) && want(Algorithm::kHierarchical)) {
       // Reduce-scatter inside each domain, all-reduce of 1/m across domains between ranks with
@@ -486,21 +497,20 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
     }
   } else if (op == CollectiveOp::kAllToAll) {
     if (want(Algorithm::kDirect)) {
-      candidates.push_back(
-          {Algorithm::kDirect, {PhasePlan{"all-to-all", DirectFlows(ordered, S / n), {}, 1}}});
+      add(Algorithm::kDirect, PhasePlan{"all-to-all", DirectFlows(ordered, S / n), {}, 1});
     }
   } else if (op == CollectiveOp::kBroadcast) {
     if (want(Algorithm::kRing)) {
       // Pipelined chain from the root; the last rank does not forward.
       auto flows = RingFlows(topo, domains, S);
       std::erase_if(flows, [&](const Flow& f) { return f.dst == ordered.front(); });
-      candidates.push_back({Algorithm::kRing, {PhasePlan{"broadcast chain", flows, {}, n - 1}}});
+      add(Algorithm::kRing, PhasePlan{"broadcast chain", std::move(flows), {}, n - 1});
     }
   } else if (op == CollectiveOp::kSendRecv) {
     if (want(Algorithm::kRing)) {
       std::vector<Flow> flows;
       for (int i = 0; i < n; ++i) flows.push_back(Flow{ordered[i], ordered[(i + 1) % n], S});
-      candidates.push_back({Algorithm::kRing, {PhasePlan{"send/recv", flows, {}, 1}}});
+      add(Algorithm::kRing, PhasePlan{"send/recv", std::move(flows), {}, 1});
     }
   } else if (moe) {
     const MoeRouting& r = spec.moe;
@@ -518,11 +528,10 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
       miss *= std::max(0.0, (r.experts - e - i) / (r.experts - i));
     }
     if (want(Algorithm::kDirect)) {
-      candidates.push_back({Algorithm::kDirect,
-                            {PhasePlan{op == CollectiveOp::kMoeDispatch ? "dispatch" : "combine",
-                                       DirectFlows(ordered, S * (1 - miss)),
-                                       {},
-                                       1}}});
+      add(Algorithm::kDirect, PhasePlan{op == CollectiveOp::kMoeDispatch ? "dispatch" : "combine",
+                                        DirectFlows(ordered, S * (1 - miss)),
+                                        {},
+                                        1});
     }
   }
 

@@ -334,40 +334,36 @@ std::vector<int> Topology::LowestLatencyTree(int from, bool scale_up_only) const
   return via;
 }
 
-void Topology::ShortestPaths(int from) const {
+const std::vector<int>& Topology::Tree(int from) const {
+  assert(from >= 0 && from < accelerator_count_);
+  if (trees_.empty()) trees_.resize(accelerator_count_);
+  std::vector<int>& tree = trees_[from];
+  if (!tree.empty()) return tree;
   // Inside a scale-up domain traffic stays on the scale-up fabric, as NCCL keeps peer traffic
   // on NVLink even where a NIC path would be shorter (a 9-hop grid route, say); between
-  // domains the lowest-latency path over any link wins.
+  // domains the lowest-latency path over any link wins. One tree serves both: every node the
+  // scale-up links reach keeps its scale-up predecessor; routes to other domains never pass
+  // through those nodes (accelerators do not forward, except in a grid, where a neighbour's
+  // detour is never faster than the source's own NIC).
+  tree = LowestLatencyTree(from, /*scale_up_only=*/false);
   const std::vector<int> inside = LowestLatencyTree(from, /*scale_up_only=*/true);
-  const std::vector<int> anywhere = LowestLatencyTree(from, /*scale_up_only=*/false);
-  std::vector<Route> routes(accelerator_count_);
-  for (int to = 0; to < accelerator_count_; ++to) {
-    if (to == from) continue;
-    const std::vector<int>& via = SameDomain(from, to) && inside[to] >= 0 ? inside : anywhere;
-    if (via[to] < 0) continue;
-    Route& r = routes[to];
-    r.bandwidth = std::numeric_limits<double>::infinity();
-    for (int v = to; v != from;) {
-      const TopoLink& link = links_[via[v]];
-      const int u = link.a == v ? link.b : link.a;
-      r.hops.push_back(Hop{via[v], link.a == u});
-      r.bandwidth = std::min(r.bandwidth, link.bandwidth);
-      r.latency += link.latency;
-      v = u;
-    }
-    std::reverse(r.hops.begin(), r.hops.end());
+  for (std::size_t v = 0; v < tree.size(); ++v) {
+    if (inside[v] >= 0) tree[v] = inside[v];
   }
-  routes_[from] = std::move(routes);
+  return tree;
 }
 
-const Route& Topology::RouteBetween(int from, int to) const {
-  assert(from >= 0 && from < accelerator_count_ && to >= 0 && to < accelerator_count_);
-  auto it = routes_.find(from);
-  if (it == routes_.end()) {
-    ShortestPaths(from);
-    it = routes_.find(from);
-  }
-  return it->second[to];
+Route Topology::RouteBetween(int from, int to) const {
+  assert(from != to && to >= 0 && to < accelerator_count_);
+  Route r;
+  r.bandwidth = std::numeric_limits<double>::infinity();
+  ForEachHop(from, to, [&](const Hop& h) {
+    r.hops.push_back(h);
+    r.bandwidth = std::min(r.bandwidth, links_[h.link].bandwidth);
+    r.latency += links_[h.link].latency;
+  });
+  std::reverse(r.hops.begin(), r.hops.end());
+  return r;
 }
 
 double Topology::BisectionBandwidth(std::vector<int> accelerators) const {

@@ -18,10 +18,9 @@
 //   traffic for others, so routes may pass through them.
 // - Other accelerators never forward traffic (routes do not pass through a third one).
 //
-// Thread safety: const queries are not thread-safe (routes are cached lazily).
+// Thread safety: const queries are not thread-safe (route trees are cached lazily).
 #pragma once
 
-#include <map>
 #include <string>
 #include <vector>
 
@@ -95,7 +94,20 @@ class Topology {
   // The route traffic from accelerator `from` to accelerator `to` takes: inside one scale-up
   // domain over scale-up links only; otherwise over any links. Lowest latency, then fewest hops,
   // then the order of construction. Precondition: both are accelerator indices, from != to.
-  const Route& RouteBetween(int from, int to) const;
+  Route RouteBetween(int from, int to) const;
+
+  // Calls f(const Hop&) for every hop of RouteBetween(from, to), from the destination back to
+  // the source, without building the Route (the collective model walks millions of routes).
+  template <typename F>
+  void ForEachHop(int from, int to, F&& f) const {
+    const std::vector<int>& via = Tree(from);
+    for (int v = to; v != from;) {
+      const TopoLink& link = links_[via[v]];
+      const int u = link.a == v ? link.b : link.a;
+      f(Hop{via[v], link.a == u});
+      v = u;
+    }
+  }
 
   // Bisection bandwidth (bytes/s, one direction) of a set of accelerators: the max-flow
   // across the balanced split that follows the hierarchy (the set ordered by accelerator index,
@@ -109,8 +121,9 @@ class Topology {
  private:
   int AddNode(TopoNode node);
   void AddLink(int a, int b, double bandwidth, double latency, LinkKind kind);
-  // Fills routes_[from].
-  void ShortestPaths(int from) const;
+  // The link by which each node is reached from accelerator `from` on its routes (see
+  // RouteBetween), computed on first use and kept: one int per node per source.
+  const std::vector<int>& Tree(int from) const;
   // The link by which each node is reached from `from` on lowest-latency paths (-1: not
   // reached), optionally over scale-up links only.
   std::vector<int> LowestLatencyTree(int from, bool scale_up_only) const;
@@ -122,8 +135,8 @@ class Topology {
   std::vector<std::vector<int>> adjacency_;  // node -> link indices
   int accelerator_count_ = 0;
   int domain_count_ = 0;
-  // Lazily filled: routes_[from][to].
-  mutable std::map<int, std::vector<Route>> routes_;
+  // Lazily filled: trees_[from] (empty until first used).
+  mutable std::vector<std::vector<int>> trees_;
 };
 
 }  // namespace aiinfra::hw
