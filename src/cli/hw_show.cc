@@ -258,14 +258,7 @@ Result<Output> HwShow(Invocation& inv) {
   std::vector<std::string> known;
   for (const auto& s : catalog.systems()) known.push_back(s.id);
   for (const auto& a : catalog.accelerators()) known.push_back(a.id);
-  std::string msg = "no system or accelerator named \"" + name + "\"";
-  const auto close = hw::ClosestNames(name, known);
-  for (std::size_t i = 0; i < close.size(); ++i) {
-    msg += (i == 0 ? "; did you mean " : ", ") + close[i];
-  }
-  msg += close.empty() ? "" : "?";
-  msg += " (`aiinfra hw list` shows all)";
-  return Fail(ErrorCode::kNotFound, msg);
+  return Fail(ErrorCode::kNotFound, hw::UnknownNameMessage("system or accelerator", name, known));
 }
 
 }  // namespace aiinfra::cli

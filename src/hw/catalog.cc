@@ -38,8 +38,10 @@ Status CheckIdMatchesFile(const T& item, const DataFile& file, const YamlNode& d
   return Fail(std::move(err));
 }
 
-std::string NotFoundMessage(std::string_view kind, std::string_view id,
-                            const std::vector<std::string>& known) {
+}  // namespace
+
+std::string UnknownNameMessage(std::string_view kind, std::string_view id,
+                               const std::vector<std::string>& known) {
   std::string msg = "unknown " + std::string(kind) + " \"" + std::string(id) + "\"";
   auto close = ClosestNames(id, known);
   if (!close.empty()) {
@@ -52,8 +54,6 @@ std::string NotFoundMessage(std::string_view kind, std::string_view id,
   msg += " (`aiinfra hw list` shows all)";
   return msg;
 }
-
-}  // namespace
 
 std::vector<std::string> ClosestNames(std::string_view wanted,
                                       const std::vector<std::string>& known, std::size_t max) {
@@ -91,7 +91,7 @@ Result<Catalog> Catalog::FromFiles(const std::vector<DataFile>& accelerator_file
       std::vector<std::string> known;
       for (const auto& [id, _] : by_id) known.push_back(id);
       Error err = YamlNode{doc.node["accelerator"], file.display, "accelerator"}.Err(
-          NotFoundMessage("accelerator", sys.accelerator_id, known));
+          UnknownNameMessage("accelerator", sys.accelerator_id, known));
       return Fail(std::move(err));
     }
     sys.accelerator = *it->second;
@@ -112,7 +112,7 @@ Result<const Accelerator*> Catalog::FindAccelerator(std::string_view id) const {
     if (acc.id == id) return &acc;
     known.push_back(acc.id);
   }
-  return Fail(ErrorCode::kNotFound, NotFoundMessage("accelerator", id, known));
+  return Fail(ErrorCode::kNotFound, UnknownNameMessage("accelerator", id, known));
 }
 
 Result<const System*> Catalog::FindSystem(std::string_view id) const {
@@ -121,7 +121,7 @@ Result<const System*> Catalog::FindSystem(std::string_view id) const {
     if (sys.id == id) return &sys;
     known.push_back(sys.id);
   }
-  return Fail(ErrorCode::kNotFound, NotFoundMessage("system", id, known));
+  return Fail(ErrorCode::kNotFound, UnknownNameMessage("system", id, known));
 }
 
 }  // namespace aiinfra::hw

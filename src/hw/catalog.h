@@ -38,6 +38,11 @@ class Catalog {
   std::vector<System> systems_;
 };
 
+// "unknown KIND "ID"; did you mean A, B? (`aiinfra hw list` shows all)", with the ids in `known`
+// closest to `id`.
+std::string UnknownNameMessage(std::string_view kind, std::string_view id,
+                               const std::vector<std::string>& known);
+
 // The ids in `known` closest to `wanted` (by edit distance), for "did you mean" hints.
 std::vector<std::string> ClosestNames(std::string_view wanted,
                                       const std::vector<std::string>& known, std::size_t max = 3);

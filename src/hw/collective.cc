@@ -35,11 +35,10 @@ struct PhasePlan {
 
 // Finds the link joining accelerator `acc` to its first-tier scale-up switch.
 int SwitchLinkOf(const Topology& topo, int acc) {
-  for (std::size_t i = 0; i < topo.links().size(); ++i) {
+  for (int i : topo.LinksOf(acc)) {
     const TopoLink& l = topo.links()[i];
-    if (l.kind != LinkKind::kScaleUp) continue;
-    const int other = l.a == acc ? l.b : (l.b == acc ? l.a : -1);
-    if (other >= 0 && topo.nodes()[other].kind == NodeKind::kSwitch) return static_cast<int>(i);
+    const int other = l.a == acc ? l.b : l.a;
+    if (l.kind == LinkKind::kScaleUp && topo.nodes()[other].kind == NodeKind::kSwitch) return i;
   }
   return -1;
 }

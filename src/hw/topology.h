@@ -115,6 +115,9 @@ class Topology {
   // cut. A set of fewer than two accelerators has bisection 0.
   double BisectionBandwidth(std::vector<int> accelerators) const;
 
+  // The links touching node `node` (indices into links()).
+  const std::vector<int>& LinksOf(int node) const { return adjacency_[node]; }
+
   // Total switch nodes and NIC nodes (for summaries).
   int CountNodes(NodeKind kind) const;
 
