@@ -526,11 +526,41 @@ Result<CollectiveCost> EstimateCollective(const Topology& topo, const Collective
     for (int i = 0; i < r.top_k; ++i) {
       miss *= std::max(0.0, (r.experts - e - i) / (r.experts - i));
     }
+    const char* name = op == CollectiveOp::kMoeDispatch ? "dispatch" : "combine";
     if (want(Algorithm::kDirect)) {
-      add(Algorithm::kDirect, PhasePlan{op == CollectiveOp::kMoeDispatch ? "dispatch" : "combine",
-                                        DirectFlows(ordered, S * (1 - miss)),
-                                        {},
-                                        1});
+      // Every rank straight to every rank (DeepEP's low-latency kernels: pure RDMA).
+      add(Algorithm::kDirect, PhasePlan{name, DirectFlows(ordered, S * (1 - miss)), {}, 1});
+    }
+    if (d > 1 && Uniform(domains) && want(Algorithm::kHierarchical)) {
+      // DeepEP's normal kernels: a token crosses the scale-out network once per remote domain
+      // that hosts one of its experts, to the rank with the same local index (same rail), which
+      // forwards it over the scale-up links to the ranks that need it.
+      const int m = static_cast<int>(domains.front().size());
+      const double per_domain = static_cast<double>(r.experts) * m / n;
+      double miss_domain = 1;
+      for (int i = 0; i < r.top_k; ++i) {
+        miss_domain *= std::max(0.0, (r.experts - per_domain - i) / (r.experts - i));
+      }
+      // The kernels pipeline the two legs (chunks are forwarded while later ones still arrive),
+      // so both run as one phase whose flows share the links: two steps of latency, and the
+      // busier of the NICs and the scale-up links sets the bandwidth term.
+      PhasePlan plan{std::string(name) + " (scale-out once per domain, then scale-up)", {}, {}, 2};
+      for (int j = 0; j < m; ++j) {
+        for (const auto& a : domains) {
+          for (const auto& b : domains) {
+            if (&a != &b) plan.flows.push_back(Flow{a[j], b[j], S * (1 - miss_domain)});
+          }
+        }
+      }
+      // Each rank then holds its own tokens and those that arrived from the d-1 other domains
+      // (all of which hit this domain): per local destination, d x S x P(token hits it).
+      if (m > 1) {
+        for (const auto& dom : domains) {
+          auto f = DirectFlows(dom, d * S * (1 - miss));
+          plan.flows.insert(plan.flows.end(), f.begin(), f.end());
+        }
+      }
+      add(Algorithm::kHierarchical, std::move(plan));
     }
   }
 

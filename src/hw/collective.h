@@ -15,6 +15,9 @@
 // MoE dispatch/combine (DeepEP-style): `size` is the per-rank token buffer before routing
 // (tokens x hidden x bytes per element); every token goes once to each distinct rank that hosts
 // one of its top-k experts (experts spread evenly over the ranks, routing uniform at random).
+// `direct` sends rank to rank (DeepEP's low-latency kernels); `hierarchical` (across several
+// uniform domains) sends a token over the scale-out network once per remote domain, to the
+// same-rail rank, which forwards it over scale-up links (DeepEP's normal kernels).
 // Their busbw is the bytes a rank actually sends over links divided by time (as DeepEP reports).
 #pragma once
 

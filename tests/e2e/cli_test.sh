@@ -69,7 +69,7 @@ expect sweep 0 --out 'Avg bus bandwidth' -- hw collective --system hgx-h100 --gp
 rows=$("$bin" hw collective --system hgx-h100 --gpus 8 --sweep -o json | grep -c '"algbw"')
 [ "$rows" -eq 31 ] && passed=$((passed + 1)) || { echo "FAIL sweep-rows: $rows"; failed=$((failed + 1)); }
 expect cluster 0 --out 'hierarchical|ring|tree' -- hw collective --system hgx-h100 --nodes 4 --gpus 32 --size 1GiB
-expect moe 0 --out 'direct' -- hw collective --system hgx-h800 --nodes 2 --op moe_dispatch --gpus 16 --size 28MiB
+expect moe 0 --out 'hierarchical' -- hw collective --system hgx-h800 --nodes 2 --op moe_dispatch --gpus 16 --size 28MiB
 
 # Topology pictures are written whole (atomically) and are SVG.
 expect topology 0 --out 'bisection' -- hw topology gb200-nvl72 --svg "$tmp/nvl72.svg"
