@@ -416,6 +416,7 @@ void RegisterCommands(CommandTable& table) {
                  "One binary for the AI-Infra roadmap. Results print as a table, or as JSON or "
                  "YAML with --output; built-in catalogs can be overlaid with --data DIR.");
   RegisterHwCommands(table);
+  RegisterModelCommands(table);
   RegisterBuiltinCommands(table);
 }
 

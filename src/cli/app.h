@@ -50,6 +50,7 @@ void RegisterCommands(CommandTable& table);
 void RegisterBuiltinCommands(CommandTable& table);
 // One function per command group, each in cli/<group>_commands.cc.
 void RegisterHwCommands(CommandTable& table);
+void RegisterModelCommands(CommandTable& table);
 
 // ---- Checks of a table ----
 

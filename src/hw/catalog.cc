@@ -41,7 +41,8 @@ Status CheckIdMatchesFile(const T& item, const DataFile& file, const YamlNode& d
 }  // namespace
 
 std::string UnknownNameMessage(std::string_view kind, std::string_view id,
-                               const std::vector<std::string>& known) {
+                               const std::vector<std::string>& known,
+                               std::string_view list_command) {
   std::string msg = "unknown " + std::string(kind) + " \"" + std::string(id) + "\"";
   auto close = ClosestNames(id, known);
   if (!close.empty()) {
@@ -51,7 +52,7 @@ std::string UnknownNameMessage(std::string_view kind, std::string_view id,
     }
     msg += "?";
   }
-  msg += " (`aiinfra hw list` shows all)";
+  msg += " (`" + std::string(list_command) + "` shows all)";
   return msg;
 }
 

@@ -39,9 +39,10 @@ class Catalog {
 };
 
 // "unknown KIND "ID"; did you mean A, B? (`aiinfra hw list` shows all)", with the ids in `known`
-// closest to `id`.
+// closest to `id`; `list_command` names the command that lists them all.
 std::string UnknownNameMessage(std::string_view kind, std::string_view id,
-                               const std::vector<std::string>& known);
+                               const std::vector<std::string>& known,
+                               std::string_view list_command = "aiinfra hw list");
 
 // The ids in `known` closest to `wanted` (by edit distance), for "did you mean" hints.
 std::vector<std::string> ClosestNames(std::string_view wanted,

@@ -87,6 +87,16 @@ printf 'id: bad-box\nname: Bad\naccelerator: h100-sxm\naccelerators: {value: -8,
 expect overlay-bad 3 --err 'bad-box.yaml:4:.*accelerators' -- --data "$tmp/data" hw list
 expect overlay-missing 3 --err 'nope' -- --data "$tmp/nope" hw list
 
+# Models: the catalog, the derivations, a Hugging Face config.json, and a misspelt name.
+expect model-list 0 --out 'deepseek-v3' --out 'gpt-oss-120b' -- model list
+expect model-list-json 0 --out '"total_params"' -- model list -o json
+expect model-explain 0 --out 'What multi-head attention would cache instead' --out '== MoE ==' \
+  -- model show deepseek-v3 --explain
+expect model-config-json 0 --out 'Qwen3MoeForCausalLM' --out '30.53B' \
+  -- model show "$src/src/model/testdata/qwen3-30b-a3b.json"
+expect model-unknown 3 --err 'did you mean' -- model show llama-3.1-7b
+expect model-bad-dtype 2 --err 'weights' -- model show llama-3.1-8b --weights fp5
+
 # The README's command reference is generated from the command table and must be current.
 check readme-current bash "$src/scripts/gen-readme-commands.sh" "$bin" "$src/README.md" --check
 
