@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages aiinfra needs, only those that are missing, without prompts.
+# Installs the Debian packages aiinfra needs, only those that are missing, without prompts, then
+# the interop tests' pinned npm packages (tests/interop/package-lock.json) when they are missing
+# or older than the lock file.
 # Called by `make run`, `make test` and `make bench`; safe to run again (a no-op when all is there).
 # Extra package names given as arguments are installed the same way (`make fuzz` adds clang-16).
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
   g++ cmake make pkg-config
@@ -15,6 +18,12 @@ packages=(
   libbenchmark-dev   # make bench
 )
 packages+=("$@")
+# Node.js runs the interop tests (tests/interop: real clients and schema validators from npm).
+# Debian's nodejs and npm only when no `node` is on the PATH: a newer Node installed otherwise
+# (NodeSource, nvm) must not be replaced or shadowed by Debian's older one.
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -22,18 +31,30 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing missing Debian packages: ${missing[*]}" >&2
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "setup: need root (or sudo) to install: ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "setup: installing missing Debian packages: ${missing[*]}" >&2
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
-    echo "setup: need root (or sudo) to install: ${missing[*]}" >&2
-    exit 1
+# The interop tests' npm packages, exactly as pinned. npm writes node_modules/.package-lock.json
+# on every install, so a lock file newer than it means the pins changed since. A failure here
+# (no registry) only warns: building and the unit tests do not need Node, and the interop test
+# retries the install itself.
+interop="$root/tests/interop"
+if [ -f "$interop/package-lock.json" ] &&
+  { [ ! -f "$interop/node_modules/.package-lock.json" ] ||
+    [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; }; then
+  echo "setup: installing the pinned npm packages of tests/interop" >&2
+  if ! (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+    echo "setup: warning: npm ci failed in tests/interop; the interop tests will retry it" >&2
   fi
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -417,6 +417,8 @@ void RegisterCommands(CommandTable& table) {
                  "YAML with --output; built-in catalogs can be overlaid with --data DIR.");
   RegisterHwCommands(table);
   RegisterModelCommands(table);
+  RegisterPerfCommands(table);
+  RegisterPlanCommands(table);
   RegisterBuiltinCommands(table);
 }
 

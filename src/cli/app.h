@@ -51,6 +51,8 @@ void RegisterBuiltinCommands(CommandTable& table);
 // One function per command group, each in cli/<group>_commands.cc.
 void RegisterHwCommands(CommandTable& table);
 void RegisterModelCommands(CommandTable& table);
+void RegisterPerfCommands(CommandTable& table);
+void RegisterPlanCommands(CommandTable& table);
 
 // ---- Checks of a table ----
 

@@ -95,6 +95,21 @@ bool RealEnv::FileExists(const std::string& path) {
   return std::filesystem::exists(path, ec);
 }
 
+Status RealEnv::CreateDirectories(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  // The result is checked rather than trusted: the standard leaves an existing non-directory (or
+  // an empty path) to the implementation.
+  if (!ec && !std::filesystem::is_directory(path, ec) && !ec) {
+    ec = std::make_error_code(std::errc::not_a_directory);
+  }
+  if (ec) {
+    return Fail(ErrorCode::kInvalidInput,
+                fmt::format("cannot create directory \"{}\": {}", path, ec.message()));
+  }
+  return {};
+}
+
 FakeEnv::FakeEnv(uint64_t seed) : rng_(seed) {}
 
 void FakeEnv::Sleep(double seconds) {

@@ -36,6 +36,9 @@ class Env {
   // crash never leaves half a file. Creates no directories.
   virtual Status WriteFile(const std::string& path, const std::string& contents) = 0;
   virtual bool FileExists(const std::string& path) = 0;
+  // Creates `path` and any missing parents (like `mkdir -p`); success if it is already a
+  // directory. kInvalidInput if it cannot be created or exists as something else.
+  virtual Status CreateDirectories(const std::string& path) = 0;
 };
 
 // The real process: steady_clock, system_clock, std::this_thread::sleep_for, the file system.
@@ -49,13 +52,15 @@ class RealEnv : public Env {
   Result<std::string> ReadFile(const std::string& path) override;
   Status WriteFile(const std::string& path, const std::string& contents) override;
   bool FileExists(const std::string& path) override;
+  Status CreateDirectories(const std::string& path) override;
 
  private:
   std::mt19937_64 rng_;
 };
 
 // For tests: a virtual clock starting at 0 that Sleep() advances, a seeded Rng, and an in-memory
-// file map (paths are plain keys). Deterministic.
+// file map (paths are plain keys, so directories do not exist: CreateDirectories succeeds and
+// does nothing). Deterministic.
 class FakeEnv : public Env {
  public:
   explicit FakeEnv(uint64_t seed = 42);
@@ -67,6 +72,7 @@ class FakeEnv : public Env {
   Result<std::string> ReadFile(const std::string& path) override;
   Status WriteFile(const std::string& path, const std::string& contents) override;
   bool FileExists(const std::string& path) override;
+  Status CreateDirectories(const std::string&) override { return {}; }
 
   std::map<std::string, std::string>& files() { return files_; }
 

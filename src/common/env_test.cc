@@ -91,6 +91,14 @@ TEST(FakeEnvTest, FilesLiveInMemory) {
   EXPECT_EQ(env.files().size(), 1u);
 }
 
+TEST(FakeEnvTest, CreateDirectoriesSucceedsAndCreatesNothing) {
+  FakeEnv env;
+  EXPECT_TRUE(env.CreateDirectories("a/b/c").has_value());
+  EXPECT_TRUE(env.files().empty());
+  ASSERT_TRUE(env.WriteFile("a/b/c/d.txt", "x").has_value());
+  EXPECT_EQ(env.files().size(), 1u);
+}
+
 TEST(RealEnvTest, RngIsDeterministicForASeed) {
   RealEnv a(123), b(123);
   for (int i = 0; i < 16; ++i) EXPECT_EQ(a.Rng()(), b.Rng()());
@@ -175,6 +183,32 @@ TEST(RealEnvTest, FailedRenameRemovesTemporaryFile) {
   EXPECT_EQ(status.error().code, ErrorCode::kInvalidInput);
   EXPECT_NE(status.error().message.find(target.string()), std::string::npos);
   EXPECT_EQ(dir.Entries(), std::vector<std::string>{"occupied"});
+}
+
+TEST(RealEnvTest, CreateDirectoriesMakesParentsAndIsIdempotent) {
+  TempDir dir;
+  RealEnv env;
+  fs::path nested = dir.path() / "a" / "b" / "c";
+  ASSERT_TRUE(env.CreateDirectories(nested.string()).has_value());
+  EXPECT_TRUE(fs::is_directory(nested));
+  // Again: it already exists, which is success.
+  EXPECT_TRUE(env.CreateDirectories(nested.string()).has_value());
+  ASSERT_TRUE(env.WriteFile((nested / "f.txt").string(), "x").has_value());
+  EXPECT_EQ(*env.ReadFile((nested / "f.txt").string()), "x");
+}
+
+TEST(RealEnvTest, CreateDirectoriesOverAFileFails) {
+  TempDir dir;
+  RealEnv env;
+  std::string file = (dir.path() / "plain").string();
+  ASSERT_TRUE(env.WriteFile(file, "x").has_value());
+  for (const std::string& path : {file, file + "/below"}) {
+    auto status = env.CreateDirectories(path);
+    ASSERT_FALSE(status.has_value()) << path;
+    EXPECT_EQ(status.error().code, ErrorCode::kInvalidInput);
+    EXPECT_NE(status.error().message.find(path), std::string::npos) << status.error().message;
+  }
+  EXPECT_EQ(*env.ReadFile(file), "x");
 }
 
 TEST(DefaultEnvTest, IsOneProcessWideInstance) {
