@@ -62,7 +62,7 @@ for target in "$@"; do
     tail -n 40 "$log"
     echo "----"
   fi
-  summary+=("$(printf '%-8s %12s execs %8s/s %6s inputs  %s' "$target" "${execs:-?}" "${speed:-?}" \
+  summary+=("$(printf '%-11s %12s execs %8s/s %6s inputs  %s' "$target" "${execs:-?}" "${speed:-?}" \
                "$units" "$result")")
 done
 

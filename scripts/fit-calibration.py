@@ -12,6 +12,8 @@ overhead factors, marked `estimated:` with the rows they come from.
 
   scripts/fit-calibration.py build/aiinfra            # fit and rewrite data/calibration/
   scripts/fit-calibration.py build/aiinfra --dry-run  # print the fit only
+  scripts/fit-calibration.py build/aiinfra --loo      # leave-one-out: refit without each row
+                                                      # and predict it (out-of-sample errors)
 """
 import json
 import math
@@ -63,13 +65,19 @@ def placeholder(values):
     return {k: ["x"] for k in values}
 
 
-def errors(binary, overlay, accelerator):
+EXCLUDED = set()  # rows held out (leave-one-out)
+
+
+def errors(binary, overlay, accelerator, held_out=False):
     out = subprocess.run([binary, "--data", overlay, "perf", "validate", "--filter", accelerator,
                           "-o", "json"], capture_output=True, text=True)
     if out.returncode != 0:
         return None
     # Rows marked known_miss are reported by `perf validate` but left out of the fit.
-    return {r["id"]: r["error"] for r in json.loads(out.stdout)["rows"] if not r["known_miss"]}
+    rows = [r for r in json.loads(out.stdout)["rows"] if not r["known_miss"]]
+    if held_out:
+        return {r["id"]: r["error"] for r in rows if r["id"] in EXCLUDED}
+    return {r["id"]: r["error"] for r in rows if r["id"] not in EXCLUDED}
 
 
 def loss(errs, values):
@@ -82,13 +90,46 @@ def loss(errs, values):
 
 def main():
     binary = sys.argv[1]
-    dry = "--dry-run" in sys.argv
+    if "--loo" in sys.argv:
+        return leave_one_out(binary)
+    fit_all(binary, dry="--dry-run" in sys.argv)
+
+
+def leave_one_out(binary):
+    """Refits each family without one of its rows and predicts that row: the error the model
+    makes on a result it was not fitted on."""
+    rows = json.loads(subprocess.run([binary, "perf", "validate", "-o", "json"],
+                                     capture_output=True, text=True, check=True).stdout)["rows"]
+    hw = {s["id"]: s for s in json.loads(subprocess.run(
+        [binary, "hw", "list", "-o", "json"], capture_output=True, text=True,
+        check=True).stdout)["systems"]}
+    errs = []
+    for r in rows:
+        if r["known_miss"]:
+            continue
+        EXCLUDED.clear()
+        EXCLUDED.add(r["id"])
+        held = fit_all(binary, dry=True, quiet=True, held_out=r["id"])
+        if held is None:
+            print(f"{r['id']}: its family has no other row; not predictable out of sample")
+            continue
+        errs.append(abs(held))
+        print(f"{r['id']}: in-sample {100 * r['error']:+.1f}%, left out {100 * held:+.1f}%")
+    errs.sort()
+    n = len(errs)
+    median = errs[n // 2] if n % 2 else (errs[n // 2 - 1] + errs[n // 2]) / 2
+    print(f"leave-one-out median absolute error {100 * median:.1f}% over {n} rows; "
+          f"{sum(e <= 0.25 for e in errs)} within 25%")
+
+
+def fit_all(binary, dry, quiet=False, held_out=None):
     overlay = tempfile.mkdtemp()
     caldir = os.path.join(overlay, "calibration")
     os.makedirs(caldir)
     for f in os.listdir(os.path.join(ROOT, "data", "calibration")):
         shutil.copy(os.path.join(ROOT, "data", "calibration", f), caldir)
     results = {}
+    held_error = None
     for family, members in FAMILIES.items():
         # Parameters: the family's compute factors, and memory/overhead per member with rows.
         params = {k: FACTORS[k][0] for k in COMPUTE}
@@ -138,8 +179,14 @@ def main():
         for acc in rows_of:
             write(caldir, acc, values_for(acc, params), placeholder(FACTORS))
             errs = errors(binary, overlay, acc)
-            print(f"{family} {acc}", {k: round(v, 4) for k, v in values_for(acc, params).items()},
-                  {i: f"{100 * e:+.1f}%" for i, e in errs.items()})
+            if held_out:
+                held = errors(binary, overlay, acc, held_out=True)
+                if held_out in held:
+                    held_error = held[held_out]
+            if not quiet:
+                print(f"{family} {acc}",
+                      {k: round(v, 4) for k, v in values_for(acc, params).items()},
+                      {i: f"{100 * e:+.1f}%" for i, e in errs.items()})
             prov = {k: family_rows if k in COMPUTE else rows_of[acc] for k in FACTORS}
             results[acc] = (values_for(acc, params), prov)
         mean = {k: sum(params[f"{a}:{k}"] for a in rows_of) / len(rows_of)
@@ -152,7 +199,7 @@ def main():
                     f"{', '.join(family_rows)}")
             results[acc] = (vals, {k: note for k in FACTORS})
     if dry:
-        return
+        return held_error
     for acc, (values, prov) in results.items():
         write(os.path.join(ROOT, "data", "calibration"), acc, values, prov)
 

@@ -107,10 +107,25 @@ int Architecture::SlidingLayers() const {
 }
 
 Status Validate(const Architecture& arch, const Location& where) {
+  // Sizes are bounded far above any real model (vocabularies of 262K, contexts of 10M tokens)
+  // so that sums of them, which the footprint and the explanations form in int, cannot
+  // overflow, and per-layer loops stay short.
+  constexpr int kMaxSize = 1 << 24;
+  constexpr int kMaxLayers = 100000;
   auto positive = [&](int value, const char* field) -> Status {
-    if (value > 0) return {};
-    return Fail(FieldError(where, field, std::string(field) + " must be greater than zero"));
+    if (value <= 0) {
+      return Fail(FieldError(where, field, std::string(field) + " must be greater than zero"));
+    }
+    if (value > kMaxSize) {
+      return Fail(FieldError(where, field,
+                             std::string(field) + " must be at most " + std::to_string(kMaxSize)));
+    }
+    return {};
   };
+  if (arch.layers > kMaxLayers) {
+    return Fail(
+        FieldError(where, "layers", "layers must be at most " + std::to_string(kMaxLayers)));
+  }
   AIINFRA_CHECK_OK(positive(arch.hidden, "hidden"));
   AIINFRA_CHECK_OK(positive(arch.layers, "layers"));
   AIINFRA_CHECK_OK(positive(arch.vocab, "vocab"));
@@ -120,7 +135,9 @@ Status Validate(const Architecture& arch, const Location& where) {
   }
   const bool has_dense_ffn = !arch.moe || arch.moe->dense_layers > 0;
   if (has_dense_ffn) AIINFRA_CHECK_OK(positive(arch.ffn, "ffn"));
-  if (arch.ffn < 0) return Fail(FieldError(where, "ffn", "ffn must not be negative"));
+  if (arch.ffn < 0 || arch.ffn > kMaxSize) {
+    return Fail(FieldError(where, "ffn", "ffn must be between 0 and " + std::to_string(kMaxSize)));
+  }
 
   const Attention& a = arch.attention;
   AIINFRA_CHECK_OK(positive(a.heads, "attention.heads"));
@@ -136,8 +153,9 @@ Status Validate(const Architecture& arch, const Location& where) {
     AIINFRA_CHECK_OK(positive(a.qk_rope_head_dim, "attention.mla.qk_rope_head_dim"));
     AIINFRA_CHECK_OK(positive(a.qk_nope_head_dim, "attention.mla.qk_nope_head_dim"));
     AIINFRA_CHECK_OK(positive(a.v_head_dim, "attention.mla.v_head_dim"));
-    if (a.q_lora_rank < 0) {
-      return Fail(FieldError(where, "attention.mla.q_lora_rank", "must not be negative"));
+    if (a.q_lora_rank < 0 || a.q_lora_rank > kMaxSize) {
+      return Fail(FieldError(where, "attention.mla.q_lora_rank",
+                             "must be between 0 and " + std::to_string(kMaxSize)));
     }
   } else {
     AIINFRA_CHECK_OK(positive(a.head_dim, "attention.head_dim"));
@@ -165,8 +183,10 @@ Status Validate(const Architecture& arch, const Location& where) {
     if (m.top_k > m.experts) {
       return Fail(FieldError(where, "moe.top_k", "top_k must not exceed experts"));
     }
-    if (m.shared_experts < 0 || m.shared_ffn < 0) {
-      return Fail(FieldError(where, "moe.shared_experts", "must not be negative"));
+    if (m.shared_experts < 0 || m.shared_ffn < 0 || m.shared_experts > kMaxSize ||
+        m.shared_ffn > kMaxSize) {
+      return Fail(FieldError(where, "moe.shared_experts",
+                             "must be between 0 and " + std::to_string(kMaxSize)));
     }
     if (m.dense_layers < 0 || m.dense_layers >= arch.layers) {
       return Fail(FieldError(where, "moe.dense_layers", "must be between 0 and layers - 1"));

@@ -168,5 +168,29 @@ TEST(ArchitectureTest, ValidateWithoutYaml) {
   EXPECT_TRUE(Validate(arch));
 }
 
+TEST(ArchitectureTest, SizesAreBoundedSoTheirSumsFitAnInt) {
+  Architecture arch;
+  arch.hidden = 8;
+  arch.layers = 2;
+  arch.vocab = 10;
+  arch.ffn = 16;
+  arch.max_context = 128;
+  arch.attention = {.heads = 2,
+                    .kv_heads = 2,
+                    .mla = true,
+                    .kv_lora_rank = 4,
+                    .qk_nope_head_dim = 1 << 30,
+                    .qk_rope_head_dim = 1 << 30,
+                    .v_head_dim = 4};
+  auto bad = Validate(arch);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().where.field, "attention.mla.qk_rope_head_dim");  // checked first
+  arch.attention = {.heads = 2, .kv_heads = 2, .head_dim = 4};
+  arch.layers = 200000;
+  bad = Validate(arch);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().where.field, "layers");
+}
+
 }  // namespace
 }  // namespace aiinfra::model

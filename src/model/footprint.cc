@@ -37,13 +37,13 @@ Shape ShapeOf(const Architecture& arch) {
   const Attention& a = arch.attention;
   const double heads = a.heads;
   if (a.mla) {
-    const double qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
+    const double qk = double(a.qk_nope_head_dim) + a.qk_rope_head_dim;  // int + int overflows
     s.attn_matmul =
         a.q_lora_rank > 0 ? h * a.q_lora_rank + a.q_lora_rank * heads * qk : h * heads * qk;
-    s.attn_matmul += h * (a.kv_lora_rank + a.qk_rope_head_dim) +
-                     a.kv_lora_rank * heads * (a.qk_nope_head_dim + a.v_head_dim) +
+    s.attn_matmul += h * (double(a.kv_lora_rank) + a.qk_rope_head_dim) +
+                     a.kv_lora_rank * heads * (double(a.qk_nope_head_dim) + a.v_head_dim) +
                      heads * a.v_head_dim * h;
-    s.attn_extra = a.q_lora_rank + a.kv_lora_rank;  // q_a_layernorm, kv_a_layernorm
+    s.attn_extra = double(a.q_lora_rank) + a.kv_lora_rank;  // q_a_layernorm, kv_a_layernorm
   } else {
     const double d = a.head_dim;
     s.attn_matmul = h * heads * d + 2 * h * a.kv_heads * d + heads * d * h;
@@ -79,14 +79,16 @@ double SumMin(double first, double last, double window) {
   return sum_to(first, window) + (last - window) * window;
 }
 
+// `value` summed over `layers` layers (none: 0, even when `value` is infinite).
+double SumOver(int layers, double value) { return layers > 0 ? layers * value : 0; }
+
 // Attention pairs of one query at position `context` summed over layers, windows applied.
+// Counted per kind of layer, not layer by layer: `layers` is any int, and a loop over 2^31
+// layers takes seconds.
 double LayerPairs(const Architecture& arch, double context) {
-  double pairs = 0;
-  for (int l = 0; l < arch.layers; ++l) {
-    pairs +=
-        arch.IsSlidingLayer(l) ? std::min(context, double(arch.attention.sliding_window)) : context;
-  }
-  return pairs;
+  const int sliding = arch.SlidingLayers();
+  return SumOver(arch.layers - sliding, context) +
+         SumOver(sliding, std::min(context, double(arch.attention.sliding_window)));
 }
 
 }  // namespace
@@ -256,9 +258,12 @@ double AttentionFlopsPerPairPerLayer(const Architecture& arch, bool absorbed_mla
   const Attention& a = arch.attention;
   if (a.mla && absorbed_mla) {
     // Keys are the latent plus the shared rope key; values are the latent itself.
-    return 2.0 * a.heads * ((a.kv_lora_rank + a.qk_rope_head_dim) + a.kv_lora_rank);
+    return 2.0 * a.heads * ((double(a.kv_lora_rank) + a.qk_rope_head_dim) + a.kv_lora_rank);
   }
-  return 2.0 * a.heads * (a.qk_dim() + a.v_dim());
+  // qk_dim() + v_dim() in doubles: each is an int, and so would be their sum (MLA's qk_dim() is
+  // itself a sum).
+  const double qk = a.mla ? double(a.qk_nope_head_dim) + a.qk_rope_head_dim : a.head_dim;
+  return 2.0 * a.heads * (qk + a.v_dim());
 }
 
 double AttentionFlopsPerPair(const Architecture& arch, bool absorbed_mla) {
@@ -274,10 +279,10 @@ double PrefillAttentionFlops(const Architecture& arch, double new_tokens, double
   if (new_tokens <= 0) return 0;
   const double first = cached + 1, last = cached + new_tokens;
   const double full = SumMin(first, last, last);  // no cap: sum of p
-  double pairs = 0;
-  for (int l = 0; l < arch.layers; ++l) {
-    pairs += arch.IsSlidingLayer(l) ? SumMin(first, last, arch.attention.sliding_window) : full;
-  }
+  // Per kind of layer, as in LayerPairs.
+  const int sliding = arch.SlidingLayers();
+  const double pairs = SumOver(arch.layers - sliding, full) +
+                       SumOver(sliding, SumMin(first, last, arch.attention.sliding_window));
   return AttentionFlopsPerPairPerLayer(arch, false) * pairs;
 }
 

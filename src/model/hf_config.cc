@@ -42,6 +42,8 @@ constexpr Known kKnown[] = {
     {"GptOssForCausalLM", Kind::kGptOss, "gpt-oss"},
 };
 
+constexpr int kMaxLayers = 100000;
+
 std::string Lower(std::string text) {
   for (char& c : text) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -249,6 +251,14 @@ Result<Architecture> ImportHfConfig(std::string_view json_text, const std::strin
     if (colon != std::string::npos) what = what.substr(colon + 2);
     return Fail(ErrorCode::kInvalidInput, "malformed JSON: " + what,
                 Location{file, line, column, ""});
+  } catch (const Json::exception& e) {
+    // Not a syntax error but a value JSON allows and a double cannot hold: out_of_range.406,
+    // "number overflow parsing '1e400'" (it carries no position).
+    std::string what = e.what();
+    if (const auto bracket = what.find("] "); bracket != std::string::npos) {
+      what = what.substr(bracket + 2);
+    }
+    return Fail(ErrorCode::kInvalidInput, "malformed JSON: " + what, Location{file, 0, 0, ""});
   }
   if (!root.is_object()) {
     return Fail(ErrorCode::kInvalidInput, "a config.json must be a JSON object",
@@ -281,6 +291,12 @@ Result<Architecture> ImportHfConfig(std::string_view json_text, const std::strin
   // The fields every decoder has.
   AIINFRA_TRY(arch.hidden, f.Int("hidden_size"));
   AIINFRA_TRY(arch.layers, f.Int("num_hidden_layers"));
+  // Sliding windows below build one entry per layer from this count: refuse a count no model
+  // has before that takes seconds (2^31 entries).
+  if (arch.layers > kMaxLayers) {
+    return Fail(f.Err("num_hidden_layers", "expected at most " + std::to_string(kMaxLayers) +
+                                               " layers, got " + std::to_string(arch.layers)));
+  }
   AIINFRA_TRY(arch.vocab, f.Int("vocab_size"));
   AIINFRA_TRY(arch.max_context, f.Int("max_position_embeddings"));
   Attention& att = arch.attention;

@@ -6,14 +6,14 @@
 namespace aiinfra::perf {
 
 Result<CommCurve> CommCurve::Measure(const hw::Topology& topology, hw::CollectiveOp op, int ranks,
-                                     const hw::MoeRouting& moe,
-                                     const hw::CollectiveTuning& tuning) {
+                                     const hw::MoeRouting& moe, const hw::CollectiveTuning& tuning,
+                                     int stride) {
   CommCurve curve;
   if (ranks < 2) return curve;
   hw::CollectiveSpec spec;
   spec.op = op;
   spec.moe = moe;
-  for (int r = 0; r < ranks; ++r) spec.ranks.push_back(r);
+  for (int r = 0; r < ranks; ++r) spec.ranks.push_back(r * stride);
   constexpr double kSmall = 1 << 20, kLarge = 1 << 30;
   for (hw::Algorithm a : {hw::Algorithm::kRing, hw::Algorithm::kTree, hw::Algorithm::kNvls,
                           hw::Algorithm::kHierarchical, hw::Algorithm::kDirect}) {
@@ -53,10 +53,10 @@ double CommCurve::At(double bytes, hw::Algorithm algorithm) const {
 }
 
 Result<CommCurve> CommCache::Get(const hw::System& system, int systems, hw::CollectiveOp op,
-                                 int ranks, const hw::MoeRouting& moe) {
+                                 int ranks, const hw::MoeRouting& moe, int stride) {
   if (ranks < 2) return CommCurve();
-  auto curve_key =
-      std::make_tuple(system.id, systems, static_cast<int>(op), ranks, moe.experts, moe.top_k);
+  auto curve_key = std::make_tuple(system.id, systems, static_cast<int>(op), ranks, moe.experts,
+                                   moe.top_k, stride);
   if (auto it = curves_.find(curve_key); it != curves_.end()) return it->second;
   auto topo_key = std::make_pair(system.id, systems);
   auto topo = topologies_.find(topo_key);
@@ -66,7 +66,7 @@ Result<CommCurve> CommCache::Get(const hw::System& system, int systems, hw::Coll
     AIINFRA_TRY(hw::Topology built, hw::Topology::Build(system, fabric));
     topo = topologies_.emplace(topo_key, std::make_unique<hw::Topology>(std::move(built))).first;
   }
-  AIINFRA_TRY(CommCurve curve, CommCurve::Measure(*topo->second, op, ranks, moe, tuning_));
+  AIINFRA_TRY(CommCurve curve, CommCurve::Measure(*topo->second, op, ranks, moe, tuning_, stride));
   curves_.emplace(curve_key, curve);
   return curve;
 }

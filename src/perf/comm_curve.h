@@ -25,9 +25,11 @@ namespace aiinfra::perf {
 class CommCurve {
  public:
   CommCurve() = default;  // zero cost (a group of one rank)
-  // Measures every algorithm that applies to `op` over ranks 0..ranks-1 of `topology`.
+  // Measures every algorithm that applies to `op` over ranks 0, stride, 2 x stride, ... (`ranks`
+  // of them) of `topology`.
   static Result<CommCurve> Measure(const hw::Topology& topology, hw::CollectiveOp op, int ranks,
-                                   const hw::MoeRouting& moe, const hw::CollectiveTuning& tuning);
+                                   const hw::MoeRouting& moe, const hw::CollectiveTuning& tuning,
+                                   int stride = 1);
 
   // Seconds for `bytes` (the collective model's size convention) with the fastest algorithm, or
   // with `algorithm` when it was measured (else the fastest); 0 for bytes <= 0 or an empty curve.
@@ -49,16 +51,17 @@ class CommCache {
  public:
   explicit CommCache(const hw::CollectiveTuning& tuning) : tuning_(tuning) {}
 
-  // The curve of `op` over the first `ranks` accelerators of `systems` copies of `system`.
+  // The curve of `op` over accelerators 0, stride, 2 x stride, ... (`ranks` of them) of `systems`
+  // copies of `system`: stride 1 for a TP or EP group, tp for the stage boundaries of a pipeline.
   Result<CommCurve> Get(const hw::System& system, int systems, hw::CollectiveOp op, int ranks,
-                        const hw::MoeRouting& moe = {});
+                        const hw::MoeRouting& moe = {}, int stride = 1);
 
   const hw::CollectiveTuning& tuning() const { return tuning_; }
 
  private:
   hw::CollectiveTuning tuning_;
   std::map<std::pair<std::string, int>, std::unique_ptr<hw::Topology>> topologies_;
-  std::map<std::tuple<std::string, int, int, int, int, int>, CommCurve> curves_;
+  std::map<std::tuple<std::string, int, int, int, int, int, int>, CommCurve> curves_;
 };
 
 }  // namespace aiinfra::perf

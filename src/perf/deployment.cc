@@ -70,6 +70,12 @@ Status CheckDeployment(const Deployment& d) {
   if (p.ep > 1 && !m.is_moe()) {
     return usage(fmt::format("--ep {}: {} has no experts; use --tp instead", p.ep, m.id));
   }
+  if (m.is_moe() && p.dp_attention > 1 && p.ep == 1) {
+    return usage(
+        fmt::format("--dp-attention {} on the MoE model {} needs --ep > 1: with DP "
+                    "attention the experts are dispatched across the groups",
+                    p.dp_attention, m.id));
+  }
   if (m.is_moe() && p.ep > m.moe->experts) {
     return usage(
         fmt::format("--ep {} exceeds the {} routed experts of {}", p.ep, m.moe->experts, m.id));

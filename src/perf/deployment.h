@@ -60,9 +60,10 @@ struct Deployment {
 
 // Checks the parallelism against the model and the hardware: tp, pp, ep, dp_attention >= 1;
 // dp_attention and ep divide tp; pp <= layers; attention heads divisible by the attention TP;
-// ep <= experts (ep > 1 needs a MoE model; when ep does not divide the experts the busiest
-// rank holds ceil(experts/ep), as with EPLB's redundant experts); KV dtype usable for KV; a GEMM
-// dtype the accelerator runs. kUsage naming the option and the fix.
+// DP attention on a MoE model needs ep > 1; ep <= experts (ep > 1 needs a MoE model; when ep does
+// not divide the experts the busiest rank holds ceil(experts/ep), as with EPLB's redundant
+// experts); KV dtype usable for KV; a GEMM dtype the accelerator runs. kUsage naming the option and
+// the fix.
 Status CheckDeployment(const Deployment& deployment);
 
 // The tensor-core type a GEMM on weights stored as `weights` runs in on `accelerator`: the wider

@@ -151,9 +151,10 @@ Result<PerfModel> PerfModel::Create(const Deployment& deployment, const Calibrat
 
   const hw::System& sys = deployment.system;
   int systems = deployment.systems();
-  int ar_ranks = all_to_all ? par.attention_tp() : (k->moe ? par.tp : par.attention_tp());
-  AIINFRA_TRY(k->allreduce, comm.Get(sys, systems, hw::CollectiveOp::kAllReduce,
-                                     std::max(ar_ranks, par.attention_tp())));
+  // Every all-reduce runs over an attention-TP group (for MoE without DP attention that is the
+  // whole stage, CheckDeployment guarantees it).
+  AIINFRA_TRY(k->allreduce,
+              comm.Get(sys, systems, hw::CollectiveOp::kAllReduce, par.attention_tp()));
   if (all_to_all) {
     hw::MoeRouting routing{m.moe->experts, m.moe->top_k};
     AIINFRA_TRY(k->dispatch,
@@ -161,9 +162,9 @@ Result<PerfModel> PerfModel::Create(const Deployment& deployment, const Calibrat
     AIINFRA_TRY(k->combine, comm.Get(sys, systems, hw::CollectiveOp::kMoeCombine, par.ep, routing));
   }
   if (par.pp > 1) {
-    // Stage boundaries: rank 0 of a stage to rank 0 of the next, tp ranks apart; measured as a
-    // send/recv between two ranks of a group spanning both stages.
-    AIINFRA_TRY(k->sendrecv, comm.Get(sys, systems, hw::CollectiveOp::kSendRecv, 2));
+    // Stage boundaries: each rank sends to its peer in the next stage, tp ranks on (across
+    // nodes when a stage fills one).
+    AIINFRA_TRY(k->sendrecv, comm.Get(sys, systems, hw::CollectiveOp::kSendRecv, 2, {}, par.tp));
   }
 
   PerfModel model;

@@ -113,6 +113,14 @@ TEST(PerfModelTest, PipelineRunsMicroBatchesThroughEveryStage) {
               one.memory().weights_per_gpu * 0.01);
 }
 
+TEST(PerfModelTest, StageBoundariesAcrossNodesGoOverTheNics) {
+  // TP8 x PP2 on 8-GPU nodes: the second stage is on the next node; TP4 x PP2 stays inside one.
+  PerfModel across = Build(Make("llama-3.1-70b", "hgx-h100", Dtype::kBF16, {.tp = 8, .pp = 2}));
+  PerfModel inside = Build(Make("llama-3.1-70b", "hgx-h100", Dtype::kBF16, {.tp = 4, .pp = 2}));
+  BatchShape b = across.Decode(1000, 256);
+  EXPECT_GT(across.Step(b).pp_sendrecv, 2 * inside.Step(inside.Decode(1000, 256)).pp_sendrecv);
+}
+
 TEST(PerfModelTest, StepGrowsWithTheBatchAndOverheadIsAdded) {
   Calibration c = testing::Ideal();
   c.step_overhead.value = 0.002;
@@ -160,6 +168,7 @@ TEST(DeploymentTest, ChecksParallelismAgainstTheModel) {
   bad({.tp = 4, .ep = 8}, "mixtral-8x7b", "--ep 8 must divide --tp 4");
   bad({.tp = 3}, "llama-3.1-70b", "attention heads");
   bad({.tp = 1, .pp = 200}, "llama-3.1-8b", "exceeds the 32 layers");
+  bad({.tp = 8, .dp_attention = 8}, "mixtral-8x7b", "needs --ep > 1");
   EXPECT_TRUE(CheckDeployment(
       Make("deepseek-v3", "hgx-h100", Dtype::kFP8, {.tp = 72, .ep = 72, .dp_attention = 72})));
 }

@@ -97,6 +97,11 @@ Result<ReferenceRow> ParseRow(const YamlNode& node) {
   AIINFRA_TRY(d.parallel.pp, ReadInt(cfg, "pp", 1));
   AIINFRA_TRY(d.parallel.ep, ReadInt(cfg, "ep", 1));
   AIINFRA_TRY(d.parallel.dp_attention, ReadInt(cfg, "dp_attention", 1));
+  // Deployment::gpus() multiplies in an int: tp and pp of up to 1e9 each overflow it.
+  if (static_cast<long long>(d.parallel.tp) * d.parallel.pp > 1e9) {
+    return Fail(cfg_node.Err(fmt::format("tp x pp = {} GPUs is more than 1e9",
+                                         static_cast<long long>(d.parallel.tp) * d.parallel.pp)));
+  }
   AIINFRA_TRY(int gpus, ReadInt(cfg, "gpus", d.parallel.gpus()));
   if (gpus != d.parallel.gpus()) {
     return Fail(cfg_node.Err(fmt::format("gpus {} != tp x pp = {}", gpus, d.parallel.gpus())));

@@ -158,14 +158,14 @@ Result<OperatingPoint> PredictReplica(const PerfModel& model, Mode mode, const W
   if (max_batch < 1) {
     return Fail(ErrorCode::kNoResult,
                 fmt::format("{}: the KV cache left after weights ({} per GPU) cannot hold one "
-                            "sequence of {} tokens",
-                            d.model.id, FormatBytes(mem.kv_per_gpu), w.isl + w.osl));
+                            "sequence of this workload ({:g} input + {:g} output tokens)",
+                            d.model.id, FormatBytes(mem.kv_per_gpu), w.isl, w.osl));
   }
   if (batch) {
     if (*batch < 1) return Fail(ErrorCode::kUsage, "--batch must be at least 1");
     Evaluated e = Evaluate(model, mode, w, limits, *batch);
     e.point.max_batch = max_batch;
-    e.point.limited_by = "fixed";
+    e.point.limited_by = e.meets ? "fixed" : "fixed; misses the limit: " + e.miss;
     if (*batch > max_batch) {
       return Fail(ErrorCode::kNoResult,
                   fmt::format("--batch {} exceeds the {} sequences the replica holds ({})", *batch,

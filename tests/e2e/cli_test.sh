@@ -97,6 +97,31 @@ expect model-config-json 0 --out 'Qwen3MoeForCausalLM' --out '30.53B' \
 expect model-unknown 3 --err 'did you mean' -- model show llama-3.1-7b
 expect model-bad-dtype 2 --err 'weights' -- model show llama-3.1-8b --weights fp5
 
+# Performance model: a scriptable throughput prediction, errors, validation against published
+# results, and the planner with its chart and manifests.
+tp=(perf throughput --model llama-3.1-70b --system hgx-h100 --gpus 2 --weights fp8 --isl 1000 --osl 1000)
+expect perf-json 0 --out '"output_tokens_per_s_per_gpu"' --out '"input_tokens_per_s_per_gpu"' \
+  --out '"batch"' --out '"ttft_s"' --out '"tpot_s"' -- "${tp[@]}" -o json
+expect perf-limits 0 --out 'limited by tpot' -- "${tp[@]}" --tpot-max 20ms
+expect perf-disagg 0 --out '"prefill_replicas"' -- "${tp[@]}" --disagg auto -o json
+expect perf-prefill 0 --out 'input ' -- "${tp[@]}" --mode prefill
+expect perf-nofit 4 --err 'does not fit' --err 'smallest catalog system' \
+  -- perf throughput --model llama-3.1-405b --system hgx-h100 --gpus 1 --isl 100 --osl 100
+expect perf-badtp 2 --err 'must equal tp x pp' -- "${tp[@]}" --tp 4
+expect perf-baddisagg 2 --err 'PxD' -- "${tp[@]}" --disagg 2y1
+expect perf-step 0 --out 'KV reads' -- perf step --model llama-3.1-8b --system hgx-h100 --gpus 1 \
+  --decode 64 --context 2000
+expect perf-validate 0 --out 'median absolute error' -- perf validate --fail-above 25
+pl=(plan --model llama-3.1-70b --hw h200,b200 --isl 2000 --osl 500 --rate 20)
+slo=(--slo ttft_p90=500ms,tpot_p90=50ms)
+expect plan 0 --out 'tok/s/GPU' --out 'Pareto frontier' -- "${pl[@]}" "${slo[@]}" --price H200=3.5/h,B200=6/h \
+  --chart "$tmp/frontier.svg" --emit-k8s "$tmp/k8s"
+check plan-chart grep -q '</svg>' "$tmp/frontier.svg"
+check plan-manifests test -s "$tmp/k8s/deployment.yaml" -a -s "$tmp/k8s/resourceclaimtemplate.yaml"
+expect plan-json 0 --out '"pareto_frontier"' --out '"dollars_per_million_tokens"' -- "${pl[@]}" "${slo[@]}" -o json
+expect plan-unmeetable 4 --err 'no plan meets' --err '  3\. ' -- "${pl[@]}" --slo ttft_p90=1ms --max-gpus 8
+expect plan-badslo 2 --err 'METRIC_pXX' -- "${pl[@]}" --slo fast
+
 # The README's command reference is generated from the command table and must be current.
 check readme-current bash "$src/scripts/gen-readme-commands.sh" "$bin" "$src/README.md" --check
 
