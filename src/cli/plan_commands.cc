@@ -9,6 +9,7 @@
 #include "cli/app.h"
 #include "cli/perf_options.h"
 #include "common/table.h"
+#include "common/text.h"
 #include "common/units.h"
 #include "plan/manifests.h"
 #include "plan/pareto.h"
@@ -149,35 +150,22 @@ Result<std::vector<std::string>> EmitManifests(const plan::Plan& p, const model:
   return plan::WriteManifests(spec, dir, env);
 }
 
-Result<Output> Plan(Invocation& inv) {
+Result<Output> PlanCommand(Invocation& inv) {
   AIINFRA_TRY(PerfContext ctx, PerfContext::Load(inv));
   plan::PlanRequest r;
   AIINFRA_TRY(r.model, model::ResolveModel(ctx.models, inv.Get("model"), inv.env));
-  std::string hw_list = inv.Get("hw");
-  std::size_t start = 0;
-  while (start <= hw_list.size()) {
-    std::size_t end = hw_list.find(',', start);
-    if (end == std::string::npos) end = hw_list.size();
-    std::string name = hw_list.substr(start, end - start);
-    start = end + 1;
-    if (name.empty()) continue;
+  for (const std::string& name : SplitList(inv.Get("hw"))) {
     AIINFRA_TRY(const hw::System* sys, plan::ResolveHardware(name, ctx.hardware));
     if (std::find(r.systems.begin(), r.systems.end(), sys) == r.systems.end()) {
       r.systems.push_back(sys);
     }
   }
   r.weights.clear();
-  std::string weights = inv.Get("weights");
-  start = 0;
-  while (start <= weights.size()) {
-    std::size_t end = weights.find(',', start);
-    if (end == std::string::npos) end = weights.size();
-    std::string name = weights.substr(start, end - start);
-    start = end + 1;
-    if (name.empty()) continue;
+  for (const std::string& name : SplitList(inv.Get("weights"))) {
     AIINFRA_TRY(model::Dtype d, model::ParseDtype(name));
     r.weights.push_back(d);
   }
+  if (r.weights.empty()) return Fail(ErrorCode::kUsage, "--weights names no format");
   AIINFRA_TRY(r.kv, model::ParseKvDtype(inv.Get("kv")));
   AIINFRA_TRY(r.workload, WorkloadFromOptions(inv));
   AIINFRA_TRY(r.rate, inv.GetNumber("rate"));
@@ -322,7 +310,7 @@ void RegisterPlanCommands(CommandTable& table) {
                    "500 --rate 50 --disagg --chart frontier.svg -o json",
                    "aiinfra plan --model qwen3-32b --hw h100 --isl 1000 --osl 300 --rate 5 "
                    "--emit-k8s k8s/"},
-      .handler = Plan,
+      .handler = PlanCommand,
   });
 }
 

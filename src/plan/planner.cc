@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "common/text.h"
 #include "common/units.h"
 #include "model/footprint.h"
 #include "plan/queueing.h"
@@ -322,13 +323,8 @@ Result<std::vector<Slo>> ParseSlos(std::string_view text) {
                             "ttft_p90=500ms,tpot_p90=50ms), got '{}'",
                             part));
   };
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t end = text.find(',', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view part = text.substr(start, end - start);
-    start = end + 1;
-    if (part.empty()) continue;
+  for (const std::string& item : SplitList(text)) {
+    std::string_view part = item;
     std::size_t eq = part.find('=');
     if (eq == std::string_view::npos) return bad(part);
     std::string key = Lower(part.substr(0, eq));
@@ -360,13 +356,8 @@ Result<std::vector<Slo>> ParseSlos(std::string_view text) {
 
 Result<std::map<std::string, double>> ParsePrices(std::string_view text) {
   std::map<std::string, double> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t end = text.find(',', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view part = text.substr(start, end - start);
-    start = end + 1;
-    if (part.empty()) continue;
+  for (const std::string& item : SplitList(text)) {
+    std::string_view part = item;
     std::size_t eq = part.find('=');
     std::string value(eq == std::string_view::npos ? "" : part.substr(eq + 1));
     if (value.ends_with("/h")) value.resize(value.size() - 2);

@@ -1,0 +1,17 @@
+#include "common/text.h"
+
+#include <gtest/gtest.h>
+
+namespace aiinfra {
+namespace {
+
+TEST(TextTest, SplitListTrimsAndDropsEmptyItems) {
+  EXPECT_EQ(SplitList("a, b,,c "), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(SplitList(""), std::vector<std::string>{});
+  EXPECT_EQ(SplitList(",,"), std::vector<std::string>{});
+  EXPECT_EQ(SplitList("x=1;y=2", ';'), (std::vector<std::string>{"x=1", "y=2"}));
+  EXPECT_EQ(SplitList("one"), std::vector<std::string>{"one"});
+}
+
+}  // namespace
+}  // namespace aiinfra
