@@ -98,13 +98,13 @@ std::string RenderParetoSvg(const std::vector<ParetoPoint>& all, const std::vect
   const Axis ax = NiceAxis(max_x), ay = NiceAxis(max_y);
 
   hw::Legend legend;
-  legend.swatches = {{"r3 nic", true, "configuration"},
+  legend.swatches = {{"r3 nic", true, "operating point (a deployment at one batch size)"},
                      {"r1", true, "on the frontier"},
                      {"su", false, "Pareto frontier"}};
   legend.notes = {
       "x: output tokens/s per user (interactivity, 1/TPOT); y: output tokens/s per GPU "
       "(throughput per unit of cost). Up and to the right is better; a point is on the "
-      "frontier when no other configuration beats it on both."};
+      "frontier when no other operating point beats it on both."};
   const double plot_w = kWidth - kLeft - kRight;
   const double legend_y = kTop + kPlotHeight + kBelowPlot + kLegendGap;
   const double legend_w = kWidth - 40;
@@ -112,9 +112,10 @@ std::string RenderParetoSvg(const std::vector<ParetoPoint>& all, const std::vect
 
   hw::SvgCanvas svg(kWidth, height, title, 16384 + 256 * all.size());
   svg.Rect(0, 0, kWidth, height, "bg", 0);
-  svg.Text(20, 32, "h1", title);
+  // The title is fitted to the width (the full text stays in the SVG's <title>).
+  svg.Text(20, 32, "h1", hw::FitText({title}, kWidth - 40, 20));
   svg.Text(20, 52, "sub",
-           fmt::format("{} configuration{}, {} on the Pareto frontier", finite,
+           fmt::format("{} operating point{}, {} on the Pareto frontier", finite,
                        finite == 1 ? "" : "s", shown.size()));
 
   // Values to px: the plot spans [kLeft, kLeft + plot_w] x [kTop, kTop + kPlotHeight].
@@ -164,6 +165,9 @@ std::string RenderParetoSvg(const std::vector<ParetoPoint>& all, const std::vect
     double x0, y0, x1, y1;
   };
   std::vector<Box> placed;
+  // Consecutive frontier points of one configuration form a segment; only its first point is
+  // labelled (the rest keep their tooltips), so a dense frontier names each configuration once.
+  std::string previous_label;
   auto collides = [&](const Box& b) {
     return std::any_of(placed.begin(), placed.end(), [&](const Box& o) {
       return b.x0 < o.x1 + 2 && o.x0 < b.x1 + 2 && b.y0 < o.y1 + 1 && o.y0 < b.y1 + 1;
@@ -174,6 +178,11 @@ std::string RenderParetoSvg(const std::vector<ParetoPoint>& all, const std::vect
     const double x = px(p.x), y = py(p.y);
     svg.Open(tooltip(p));
     svg.Rect(x - 4, y - 4, 8, 8, "r1", 4);
+    if (p.label == previous_label) {
+      svg.Close();
+      continue;
+    }
+    previous_label = p.label;
     const std::string text = hw::FitText({p.label}, 150, kLabelSize);
     const double w = hw::TextWidth(text, kLabelSize);
     for (auto [dx, dy] : {std::pair{7.0, -8.0}, {7.0, 15.0}, {-7.0, -8.0}, {-7.0, 15.0}}) {

@@ -154,7 +154,7 @@ TEST(ParetoSvgTest, ChartIsWellFormedAndLabelsTheFrontier) {
   EXPECT_NE(svg.find("tokens/s per GPU"), std::string::npos);
   EXPECT_NE(svg.find(">2.5k</text>"), std::string::npos);
   EXPECT_NE(svg.find("Pareto frontier"), std::string::npos);
-  EXPECT_NE(svg.find("6 configurations, 4 on the Pareto frontier"), std::string::npos);
+  EXPECT_NE(svg.find("6 operating points, 4 on the Pareto frontier"), std::string::npos);
   // The frontier line: one segment per pair of neighbours.
   size_t segments = 0;
   for (size_t p = 0; (p = svg.find("<line class=\"su\"", p)) != std::string::npos; ++p) ++segments;
