@@ -122,7 +122,8 @@ void ParseLeaf(const Command& command, std::vector<std::string> rest, Invocation
   std::vector<std::pair<std::string, CLI::Option*>> added;
   for (const auto& spec : command.options) {
     CLI::Option* option;
-    const std::string name = "--" + spec.name;
+    const std::string name =
+        (spec.short_name ? std::string("-") + spec.short_name + "," : "") + "--" + spec.name;
     if (spec.flag) {
       option = app.add_flag(name, counts[spec.name], spec.help);
       if (!spec.repeated) option->multi_option_policy(CLI::MultiOptionPolicy::Throw);

@@ -29,7 +29,11 @@ CommandTable TestTable() {
             .help = "Data type",
             .default_value = "bf16",
             .choices = {"bf16", "fp8", "fp4"}},
-           {.name = "label", .value_name = "L", .help = "A label", .repeated = true},
+           {.name = "label",
+            .value_name = "L",
+            .help = "A label",
+            .repeated = true,
+            .short_name = 'l'},
            {.name = "all", .help = "Show everything", .flag = true}},
       .positionals = {{.name = "system", .help = "System id"}},
       .examples = {"aiinfra hw show gb200 --chips 8"},
@@ -128,10 +132,10 @@ TEST(Help, CommandEvenWithoutItsRequiredValues) {
   EXPECT_TRUE(Contains(r.out, "Usage:\n  aiinfra hw show [options] <system>\n"));
   EXPECT_TRUE(Contains(r.out, "Prints one system of the catalog."));
   EXPECT_TRUE(Contains(r.out, "Arguments:\n  <system>  System id\n"));
-  EXPECT_TRUE(Contains(r.out, "--chips N     Chips to use (default: 72)")) << r.out;
-  EXPECT_TRUE(Contains(r.out, "--dtype TYPE  Data type (default: bf16; one of: bf16, fp8, fp4)"));
-  EXPECT_TRUE(Contains(r.out, "--label L     A label (repeatable)"));
-  EXPECT_TRUE(Contains(r.out, "--all         Show everything"));
+  EXPECT_TRUE(Contains(r.out, "  --chips N      Chips to use (default: 72)")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "  --dtype TYPE   Data type (default: bf16; one of: bf16, fp8, fp4)"));
+  EXPECT_TRUE(Contains(r.out, "  -l, --label L  A label (repeatable)"));
+  EXPECT_TRUE(Contains(r.out, "  --all          Show everything"));
   EXPECT_TRUE(Contains(r.out, "Global options"));
   EXPECT_TRUE(Contains(r.out, "Examples:\n  aiinfra hw show gb200 --chips 8\n"));
   EXPECT_EQ(RunArgs({"fail", "-h"}).code, 0);
@@ -148,6 +152,14 @@ TEST(Run, ParsesOptionsAndPositionals) {
   EXPECT_EQ(j["labels"], Json({"a", "b"}));
   EXPECT_EQ(j["all"], true);
   EXPECT_EQ(j["format"], "json");
+}
+
+TEST(Run, ShortNamesAreAliases) {
+  Ran r = RunArgs({"hw", "show", "gb200", "-l", "a", "--label", "b", "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["labels"], Json({"a", "b"}));
+  Ran help = RunArgs({"hw", "show", "--help"});
+  EXPECT_TRUE(Contains(help.out, "-l, --label L")) << help.out;
 }
 
 TEST(Run, DefaultsWhenAbsent) {

@@ -1,6 +1,7 @@
 #include "cli/command.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -212,6 +213,14 @@ Status CommandTable::Validate(const std::vector<OptionSpec>& global_options) con
       if (!ValidName(option.name)) return fail("bad option name '" + option.name + "'");
       if (global_names.contains(option.name)) return fail(label + " clashes with a global option");
       if (!names.insert(option.name).second) return fail("duplicate name '" + option.name + "'");
+      if (option.short_name) {
+        const char c = option.short_name;
+        if (!std::isalpha(static_cast<unsigned char>(c)) || c == 'h' || c == 'o' || c == 'v' ||
+            !names.insert(std::string("-") + c).second) {
+          return fail(label + ": short name -" + std::string(1, c) +
+                      " is not a free letter (-h, -o and -v are global)");
+        }
+      }
       if (option.help.empty()) return fail(label + " has no help");
       if (option.flag != option.value_name.empty()) {
         return fail(label + ": a flag has no value name, and an option needs one");
@@ -300,6 +309,7 @@ std::string ShortFlag(const std::string& name) {
 
 std::string OptionLabel(const OptionSpec& option) {
   std::string label = "--" + option.name;
+  if (option.short_name) label = std::string("-") + option.short_name + ", " + label;
   if (!option.value_name.empty()) label += " " + option.value_name;
   return label;
 }

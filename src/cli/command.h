@@ -51,6 +51,7 @@ struct OptionSpec {
   bool flag = false;                 // takes no value (value_name must be empty)
   bool repeated = false;             // may be given several times; GetAll() has every value
   std::vector<std::string> choices;  // if set, the value must be one of these
+  char short_name = 0;  // a one-letter alias ('f' for -f), as kubectl's -f; 0 for none
 };
 
 // A positional argument, in declaration order. Optional ones must come after required ones.
