@@ -16,6 +16,7 @@ packages=(
   libspdlog-dev      # logging (-v)
   libgtest-dev libgmock-dev  # unit tests
   libbenchmark-dev   # make bench
+  libre2-dev         # RE2: CEL's matches() in dra selectors (CEL regex syntax is RE2)
 )
 packages+=("$@")
 # Node.js runs the interop tests (tests/interop: real clients and schema validators from npm).

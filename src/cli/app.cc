@@ -420,6 +420,7 @@ void RegisterCommands(CommandTable& table) {
   RegisterModelCommands(table);
   RegisterPerfCommands(table);
   RegisterPlanCommands(table);
+  RegisterDraCommands(table);
   RegisterBuiltinCommands(table);
 }
 

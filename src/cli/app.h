@@ -53,6 +53,7 @@ void RegisterHwCommands(CommandTable& table);
 void RegisterModelCommands(CommandTable& table);
 void RegisterPerfCommands(CommandTable& table);
 void RegisterPlanCommands(CommandTable& table);
+void RegisterDraCommands(CommandTable& table);
 
 // ---- Checks of a table ----
 

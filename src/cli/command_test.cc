@@ -228,7 +228,10 @@ TEST(RealTable, ReferenceListsEveryCommandOptionAndExample) {
     EXPECT_NE(md.find(command.Usage()), std::string::npos) << command.FullName();
     EXPECT_NE(md.find(command.summary), std::string::npos) << command.FullName();
     for (const auto& option : command.options) {
-      EXPECT_NE(md.find("`--" + option.name), std::string::npos) << option.name;
+      const std::string label = option.short_name ? std::string("`-") + option.short_name +
+                                                        ", --" + option.name
+                                                  : "`--" + option.name;
+      EXPECT_NE(md.find(label), std::string::npos) << option.name;
     }
     for (const auto& example : command.examples) {
       EXPECT_NE(md.find(example), std::string::npos) << example;

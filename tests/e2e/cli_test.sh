@@ -122,6 +122,21 @@ expect plan-json 0 --out '"pareto_frontier"' --out '"dollars_per_million_tokens"
 expect plan-unmeetable 4 --err 'no plan meets' --err '  3\. ' -- "${pl[@]}" --slo ttft_p90=1ms --max-gpus 8
 expect plan-badslo 2 --err 'METRIC_pXX' -- "${pl[@]}" --slo fast
 
+# DRA: the allocator on real manifests; exit 4 when the node cannot satisfy the claims, 3 on
+# invalid input.
+ex="$src/data/dra/gpu-nic-aligned.yaml"
+expect dra-allocate 0 --out 'device: gpu-1' --out 'device: eth1' --out 'metadata.name' \
+  -- dra allocate --node node-1 -f "$ex"
+awk '{print} /deviceClassName: dranet/{print "        count: 2"}' "$ex" >"$tmp/two-nics.yaml"
+expect dra-unsat 4 --err 'cannot allocate ml/gpu-and-nic on node node-1' \
+  -- dra allocate --node node-1 -f "$tmp/two-nics.yaml"
+expect dra-features 3 --err 'has subrequests, but the DRAPrioritizedList feature is disabled' \
+  -- dra allocate --node node-1 --features none -f "$src/tests/e2e/dra-first-available.yaml"
+expect dra-badfeature 2 --err "unknown feature 'Taints'" \
+  -- dra allocate --node node-1 --features Taints -f "$ex"
+expect dra-nonode 3 --err 'node node-9 is not among the Node manifests' \
+  -- dra allocate --node node-9 -f "$ex"
+
 # The README's command reference is generated from the command table and must be current.
 check readme-current bash "$src/scripts/gen-readme-commands.sh" "$bin" "$src/README.md" --check
 
