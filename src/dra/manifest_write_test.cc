@@ -100,7 +100,8 @@ TEST(ManifestWriteTest, EveryFieldRoundTrips) {
   r.pool = "node-1";
   r.device = "gpu-0";
   r.admin_access = true;
-  r.tolerations = gpu.tolerations;
+  r.tolerations =
+      claim.spec.devices.requests.at(0).exactly->tolerations;  // `gpu` dangles: requests grew
   r.binding_conditions = {"IsPrepared"};
   r.binding_failure_conditions = {"PrepareFailed"};
   r.share_id = "6f1c1a2b-0000-4000-8000-000000000001";
