@@ -416,7 +416,7 @@ class Allocator {
       for (const Pick& p : claim_picks) {
         if (p.candidate == candidate) return false;
       }
-    } else if (!Shared(c) && (in_.allocated.devices.contains(c.id) || used_.contains(c.id))) {
+    } else if (!Shared(c) && (in_.allocated.devices.contains(c.id) || used_[c.id] > 0)) {
       return false;
     }
     if (!a.all && !Selectable(candidate, a)) return false;  // All lists are selectable already
@@ -480,7 +480,7 @@ class Allocator {
       return false;
     }
     // Take it.
-    if (!pick.shared) used_.insert(c.id);
+    if (!pick.shared) ++used_[c.id];
     ++share_count_[c.id];
     for (const auto& [name, q] : pick.consumption) taken_[c.id][name] = taken_[c.id][name].Add(q);
     for (const auto& [set, counters] : pick.counter_delta) {
@@ -496,7 +496,7 @@ class Allocator {
     Pick pick = std::move(picks_[claim].back());
     picks_[claim].pop_back();
     const Candidate& c = candidates_[pick.candidate];
-    if (!pick.shared) used_.erase(c.id);
+    if (!pick.shared) --used_[c.id];
     --share_count_[c.id];
     for (const auto& [name, q] : pick.consumption) taken_[c.id][name] = taken_[c.id][name].Sub(q);
     for (const auto& [set, counters] : pick.counter_delta) {
@@ -734,7 +734,9 @@ class Allocator {
   std::map<std::string, std::string> compile_errors_;
   std::optional<Error> fatal_;
   std::vector<std::vector<Pick>> picks_;  // per claim, in pick order
-  std::set<DeviceId> used_;
+  // Picks holding each device in the partial solution: an admin-access pick may share a device
+  // another claim took, so a count, not a set.
+  std::map<DeviceId, int> used_;
   std::map<DeviceId, int> share_count_;
   std::map<DeviceId, std::map<std::string, Quantity>> taken_;
   std::map<int, std::map<std::string, std::map<std::string, Quantity>>> available_, consumed_;

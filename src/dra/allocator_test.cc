@@ -479,6 +479,31 @@ TEST(AllocatorTest, TaintsNeedTolerationsWhenTheFeatureIsOn) {
   EXPECT_EQ(Ok(c).outcome, AllocationOutcome::kAllocated);
 }
 
+TEST(AllocatorTest, AdminAccessSharesADeviceButKeepsItTakenForOthers) {
+  Case c;
+  c.features.admin_access = true;
+  c.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1"), Dev("device-2")})};
+  DeviceRequest admin = Req("req-0", "class-a", 1);
+  admin.exactly->admin_access = true;
+  // claim-0 takes device-1; the admin claim may take it too; claim-2 must then use device-2,
+  // and device-1 stays taken for it even though the admin pick was rolled back and retried.
+  c.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)}), Claim("claim-1", {admin}),
+              Claim("claim-2", {Req("req-0", "class-a", 1)})};
+  auto out = Ok(c);
+  ASSERT_EQ(out.outcome, AllocationOutcome::kAllocated);
+  EXPECT_EQ(Results(out.results[0]), V{"req-0 -> driver-a/pool-1/device-1"});
+  EXPECT_EQ(Results(out.results[1]), V{"req-0 -> driver-a/pool-1/device-1"});
+  EXPECT_EQ(Results(out.results[2]), V{"req-0 -> driver-a/pool-1/device-2"});
+  // Backtracking over the admin claim must not free device-1 for others while claim-0 holds
+  // it: claim-2 wants exactly device-1, so there is no solution.
+  Case held = c;
+  held.slices[0].spec.devices[0].attributes["first"] = Str("yes");
+  const char* first = "\"first\" in device.attributes[\"driver-a\"]";
+  held.claims = {Claim("claim-0", {Req("req-0", "class-a", 1, {first})}), Claim("claim-1", {admin}),
+                 Claim("claim-2", {Req("req-0", "class-a", 1, {first})})};
+  ExpectUnsat(held);
+}
+
 TEST(AllocatorTest, ClaimsLargerThan32DevicesAreRejected) {
   Case c;
   c.claims = {Claim("claim-0", {Req("req-0", "class-a", 33)})};
