@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <memory>
 #include <optional>
 
 #include "dra/cel.h"
+#include "dra/device_rules.h"
 #include "dra/pools.h"
 
 namespace aiinfra::dra {
@@ -57,100 +57,6 @@ struct Pick {
 std::string ClaimName(const ResourceClaim& c) { return c.metadata.name; }
 
 Error Fatal(std::string message) { return Error{ErrorCode::kInvalidInput, std::move(message), {}}; }
-
-// "domain/id" on a device of `driver`: the qualified attribute, or the unqualified one when the
-// domain is the driver's (spec 2.6).
-const AttributeValue* LookupAttribute(const Device& d, const std::string& driver,
-                                      const std::string& name) {
-  if (auto it = d.attributes.find(name); it != d.attributes.end()) return &it->second;
-  const size_t slash = name.find('/');
-  if (slash == std::string::npos) return nullptr;
-  if (name.substr(0, slash) != driver) return nullptr;
-  auto it = d.attributes.find(name.substr(slash + 1));
-  return it == d.attributes.end() ? nullptr : &it->second;
-}
-
-bool Tolerated(const DeviceTaint& taint, const std::vector<DeviceToleration>& tolerations) {
-  for (const DeviceToleration& t : tolerations) {
-    if (!t.effect.empty() && t.effect != taint.effect) continue;
-    if (!t.key.empty() && t.key != taint.key) continue;
-    if (t.op == "Exists" || ((t.op == "Equal" || t.op.empty()) && t.value == taint.value)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// Capacity consumption of one request on one device (spec 2.10), or nullopt when the device
-// cannot serve it (a requested capacity it lacks, or a request-policy violation).
-std::optional<std::map<std::string, Quantity>> Consumption(const Device& d,
-                                                           const std::string& driver,
-                                                           const DeviceRequestSlot& slot) {
-  std::map<std::string, Quantity> requested;
-  if (slot.capacity) {
-    for (const auto& [name, q] : slot.capacity->requests) {
-      auto [domain, id] = SplitQualifiedName(name, driver);
-      requested[domain + "/" + id] = q;
-    }
-  }
-  std::map<std::string, Quantity> out;
-  size_t matched = 0;
-  for (const auto& [name, cap] : d.capacity) {
-    auto [domain, id] = SplitQualifiedName(name, driver);
-    auto it = requested.find(domain + "/" + id);
-    const CapacityRequestPolicy* policy = cap.request_policy ? &*cap.request_policy : nullptr;
-    Quantity c;
-    if (it == requested.end()) {
-      c = policy && policy->default_value ? *policy->default_value : cap.value;
-    } else {
-      ++matched;
-      const Quantity r = it->second;
-      c = r;
-      if (policy && policy->valid_range) {
-        const CapacityRequestPolicyRange& range = *policy->valid_range;
-        if (r < range.min) {
-          c = range.min;
-        } else if (range.step) {
-          auto over = r.Sub(range.min).AsInteger();
-          auto step = range.step->AsInteger();
-          auto min = range.min.AsInteger();
-          if (over && step && min && *step > 0) {
-            c = Quantity::FromInt(*min + (*over + *step - 1) / *step * *step);
-          } else {
-            double s = range.step->AsApproximateFloat();
-            double k = std::ceil(r.Sub(range.min).AsApproximateFloat() / s);
-            c = range.min.Add(Quantity::FromInt(static_cast<int64_t>(k * s)));
-          }
-        }
-      } else if (policy && !policy->valid_values.empty()) {
-        for (const Quantity& v : policy->valid_values) {
-          if (!(v < r)) {
-            c = v;
-            break;
-          }
-        }
-      }
-    }
-    if (policy && !(policy->default_value && c == *policy->default_value)) {
-      if (policy->valid_range) {
-        const CapacityRequestPolicyRange& range = *policy->valid_range;
-        if (range.max && *range.max < c) return std::nullopt;
-        if (range.step) {
-          auto over = c.Sub(range.min).AsInteger();
-          auto step = range.step->AsInteger();
-          if (over && step && *step > 0 && *over % *step != 0) return std::nullopt;
-        }
-      } else if (!policy->valid_values.empty() &&
-                 std::none_of(policy->valid_values.begin(), policy->valid_values.end(),
-                              [&](const Quantity& v) { return v == c; })) {
-        return std::nullopt;
-      }
-    }
-    out[name] = c;
-  }
-  if (matched != requested.size()) return std::nullopt;  // asks for a capacity D lacks
-  return out;
-}
 
 class Allocator {
  public:
@@ -316,7 +222,7 @@ class Allocator {
       if (fatal_) return std::unexpected(*fatal_);
       if (!ok) continue;
       if (in_.features.consumable_capacity &&
-          !Consumption(*candidates_[i].device, candidates_[i].id.driver, *a.slot)) {
+          !CapacityConsumption(*candidates_[i].device, candidates_[i].id.driver, *a.slot)) {
         continue;  // left out silently
       }
       a.all_devices.push_back(static_cast<int>(i));
@@ -427,7 +333,7 @@ class Allocator {
     pick.shared = Shared(c);
     // Capacity (step 4).
     if (in_.features.consumable_capacity) {
-      auto consumption = Consumption(*c.device, c.id.driver, *a.slot);
+      auto consumption = CapacityConsumption(*c.device, c.id.driver, *a.slot);
       if (!consumption) return false;
       for (const auto& [name, q] : *consumption) {
         Quantity total = q.Add(taken_[c.id][name]);
@@ -644,48 +550,12 @@ class Allocator {
   }
 
   Result<std::optional<NodeSelector>> NodeSelectorOf(const std::vector<Pick>& picks) {
-    NodeSelectorTerm merged;
-    auto merge = [](std::vector<NodeSelectorRequirement>& into,
-                    const std::vector<NodeSelectorRequirement>& from) {
-      for (const NodeSelectorRequirement& req : from) {
-        auto same = [&](const NodeSelectorRequirement& o) {
-          if (o.key != req.key || o.op != req.op) return false;
-          std::set<std::string> a(o.values.begin(), o.values.end());
-          std::set<std::string> b(req.values.begin(), req.values.end());
-          return a == b;
-        };
-        if (std::none_of(into.begin(), into.end(), same)) into.push_back(req);
-      }
-    };
+    std::vector<PlacedDevice> placed;
     for (const Pick& p : picks) {
       const Candidate& c = candidates_[p.candidate];
-      const ResourceSliceSpec& s = c.slice->spec;
-      const bool per_device = s.per_device_node_selection.value_or(false);
-      const std::optional<std::string>& name = per_device ? c.device->node_name : s.node_name;
-      if (name || c.device->binds_to_node.value_or(false)) {
-        NodeSelector pinned;
-        pinned.node_selector_terms.push_back(
-            NodeSelectorTerm{{}, {{"metadata.name", "In", {node_.name()}}}});
-        return std::optional<NodeSelector>(pinned);
-      }
-      const std::optional<NodeSelector>& sel =
-          per_device ? c.device->node_selector : s.node_selector;
-      if (!sel) continue;
-      if (sel->node_selector_terms.size() != 1) {
-        return Fail(
-            Fatal(fmt::format("device {}: a node selector with {} terms cannot be merged "
-                              "into the allocation's node selector",
-                              c.id.ToString(), sel->node_selector_terms.size())));
-      }
-      merge(merged.match_expressions, sel->node_selector_terms[0].match_expressions);
-      merge(merged.match_fields, sel->node_selector_terms[0].match_fields);
+      placed.push_back({c.slice, c.device, c.id.ToString()});
     }
-    if (merged.match_expressions.empty() && merged.match_fields.empty()) {
-      return std::optional<NodeSelector>();
-    }
-    NodeSelector out;
-    out.node_selector_terms.push_back(std::move(merged));
-    return std::optional<NodeSelector>(std::move(out));
+    return AllocationNodeSelector(placed, node_);
   }
 
   // ---- Counters (spec 2.9) ----
@@ -709,19 +579,7 @@ class Allocator {
     for (const ResourceSlice* s : pools_[p].other_device_slices) subtract(s);
   }
 
-  std::string NextShareId() {
-    // A deterministic RFC 4122-shaped identifier (splitmix64 of the seed and a counter).
-    auto mix = [](uint64_t x) {
-      x += 0x9e3779b97f4a7c15ull;
-      x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-      x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-      return x ^ (x >> 31);
-    };
-    uint64_t a = mix(in_.share_seed + 2 * share_ids_), b = mix(in_.share_seed + 2 * share_ids_ + 1);
-    ++share_ids_;
-    return fmt::format("{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff,
-                       a & 0xfff, ((b >> 48) & 0x3fff) | 0x8000, b & 0xffffffffffffull);
-  }
+  std::string NextShareId() { return ShareId(in_.share_seed, share_ids_++); }
 
   const AllocatorInput& in_;
   const Node& node_;
