@@ -111,20 +111,15 @@ Result<Output> PerfThroughput(Invocation& inv) {
   perf::CommCache comm(ctx.tuning);
   AIINFRA_TRY(perf::PerfModel model,
               perf::PerfModel::Create(d, ctx.calibration.For(d.system.accelerator.id), comm));
-  if (!model.memory().fits()) {
-    const perf::MemoryPlan& mem = model.memory();
+  // A model that does not fit: perf says by how much; the catalog says what would hold it.
+  auto with_smallest_system = [&](Error e) {
+    if (model.memory().fits()) return e;
     std::string smallest = plan::SmallestFittingSystem(d.model, d.weights.base, ctx.hardware);
-    return Fail(ErrorCode::kNoResult,
-                fmt::format("{} does not fit on {} x {}: {} of weights and {} of activations per "
-                            "GPU exceed the {} the engine may use by {}; {}",
-                            d.model.id, d.gpus(), d.system.accelerator.id,
-                            FormatBytes(mem.weights_per_gpu), FormatBytes(mem.activations_per_gpu),
-                            FormatBytes(mem.usable_per_gpu), FormatBytes(-mem.kv_per_gpu),
-                            smallest.empty()
-                                ? "no catalog system holds its weights"
-                                : "the smallest catalog system that holds them is " + smallest +
-                                      " (use more --gpus, or narrower --weights)"));
-  }
+    e.message += smallest.empty() ? "; no catalog system holds its weights"
+                                  : "; the smallest catalog system that holds them is " + smallest +
+                                        " (use more --gpus, or narrower --weights)";
+    return e;
+  };
   Json data{{"model", d.model.id},
             {"system", d.system.id},
             {"gpus_per_replica", d.gpus()},
@@ -154,7 +149,9 @@ Result<Output> PerfThroughput(Invocation& inv) {
                                 spec));
       }
     }
-    AIINFRA_TRY(perf::DisaggPoint u, perf::PredictDisaggregated(model, model, w, limits, x, y));
+    auto disagg = perf::PredictDisaggregated(model, model, w, limits, x, y);
+    if (!disagg) return Fail(with_smallest_system(disagg.error()));
+    const perf::DisaggPoint& u = *disagg;
     data["mode"] = "disaggregated";
     data["prefill_replicas"] = u.prefill_replicas;
     data["decode_replicas"] = u.decode_replicas;
@@ -185,7 +182,9 @@ Result<Output> PerfThroughput(Invocation& inv) {
     };
     return out;
   }
-  AIINFRA_TRY(perf::OperatingPoint p, perf::PredictReplica(model, mode, w, limits, batch));
+  auto predicted = perf::PredictReplica(model, mode, w, limits, batch);
+  if (!predicted) return Fail(with_smallest_system(predicted.error()));
+  const perf::OperatingPoint& p = *predicted;
   Json point = PointJson(p);
   for (auto& [key, value] : point.items()) data[key] = value;
   data["memory"] = MemoryJson(model);
