@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/table.h"
+#include "common/text.h"
 
 namespace aiinfra::cli {
 namespace {
@@ -19,12 +20,6 @@ constexpr auto kReplace = nlohmann::ordered_json::error_handler_t::replace;
 const char* const kYamlUnsafe[] = {"\x7f", "\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xa9",
                                    "\xef\xbb\xbf"};
 const char* const kYamlUnsafeEscaped[] = {"\\u007f", "\\u0085", "\\u2028", "\\u2029", "\\ufeff"};
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  return out;
-}
 
 bool NeedsQuotes(const std::string& s) {
   if (s.empty()) return true;
@@ -45,7 +40,7 @@ bool NeedsQuotes(const std::string& s) {
   // Words that YAML 1.1 or 1.2 readers resolve to null or booleans, and merge/value keys.
   static const std::set<std::string, std::less<>> kReserved = {
       "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", "<<", "="};
-  const std::string lower = Lower(s);
+  const std::string lower = ToLowerAscii(s);
   if (kReserved.contains(lower)) return true;
   // Anything number-like: ints, floats, exponents, YAML 1.1 underscores and base-60 ("1:30"),
   // dates and times, versions. Quoting a few strings that did not need it is harmless.

@@ -99,10 +99,7 @@ std::string HfRepo(const model::Architecture& m) {
 
 std::string DnsLabel(std::string s) {
   std::string out;
-  for (char c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
-  }
+  for (char c : ToLowerAscii(s)) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
   while (out.find("--") != std::string::npos) out.replace(out.find("--"), 2, "-");
   while (!out.empty() && out.back() == '-') out.pop_back();
   while (!out.empty() && out.front() == '-') out.erase(0, 1);

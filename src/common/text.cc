@@ -17,4 +17,12 @@ std::vector<std::string> SplitList(std::string_view text, char separator) {
   return out;
 }
 
+std::string ToLowerAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace aiinfra

@@ -11,4 +11,7 @@ namespace aiinfra {
 // are dropped ("a, b,,c" -> {"a", "b", "c"}).
 std::vector<std::string> SplitList(std::string_view text, char separator = ',');
 
+// `text` with ASCII letters lowered (other bytes unchanged, so UTF-8 stays valid).
+std::string ToLowerAscii(std::string_view text);
+
 }  // namespace aiinfra

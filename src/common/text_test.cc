@@ -13,5 +13,11 @@ TEST(TextTest, SplitListTrimsAndDropsEmptyItems) {
   EXPECT_EQ(SplitList("one"), std::vector<std::string>{"one"});
 }
 
+TEST(TextTest, ToLowerAsciiLeavesOtherBytesAlone) {
+  EXPECT_EQ(ToLowerAscii("H200-SXM"), "h200-sxm");
+  EXPECT_EQ(ToLowerAscii("Ünïcode ÄB"), "Ünïcode Äb");
+  EXPECT_EQ(ToLowerAscii(""), "");
+}
+
 }  // namespace
 }  // namespace aiinfra

@@ -14,6 +14,7 @@
 #include <limits>
 #include <optional>
 
+#include "common/text.h"
 #include "dra/cel_lexer.h"
 #include "dra/cel_value.h"
 
@@ -67,11 +68,7 @@ Result<V> Matches(Context& ctx, Args a) {
 
 Result<V> LowerAscii(Context& ctx, Args a) {
   AIINFRA_CHECK_OK(ctx.Charge(Tenth(a[0].s.size())));
-  std::string s = a[0].s;
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return V::String(std::move(s));
+  return V::String(ToLowerAscii(a[0].s));
 }
 Result<V> UpperAscii(Context& ctx, Args a) {
   AIINFRA_CHECK_OK(ctx.Charge(Tenth(a[0].s.size())));

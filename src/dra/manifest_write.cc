@@ -7,6 +7,7 @@
 #include <cctype>
 #include <regex>
 
+#include "common/text.h"
 #include "dra/manifest.h"
 #include "dra/manifest_reader.h"
 
@@ -17,9 +18,7 @@ namespace {
 // sigs.k8s.io/yaml quotes it (resourceVersion "48211" stays a string).
 bool NeedsQuotes(const std::string& s) {
   if (s.empty()) return true;
-  std::string lower = s;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = ToLowerAscii(s);
   for (const char* word : {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"}) {
     if (lower == word) return true;
   }

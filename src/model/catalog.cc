@@ -2,19 +2,12 @@
 
 #include <map>
 
+#include "common/text.h"
 #include "hw/catalog.h"
 #include "model/hf_config.h"
 
 namespace aiinfra::model {
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string FileStem(const std::string& relative) {
   std::string name = relative.substr(relative.find_last_of('/') + 1);
@@ -44,7 +37,7 @@ Result<ModelCatalog> ModelCatalog::FromFiles(const std::vector<DataFile>& files)
     std::vector<std::pair<std::string, std::string>> names = {{arch.id, "id"}};
     for (const std::string& alias : arch.aliases) names.emplace_back(alias, "aliases");
     for (const auto& [name, key] : names) {
-      auto [it, inserted] = owner.emplace(Lower(name), arch.id);
+      auto [it, inserted] = owner.emplace(ToLowerAscii(name), arch.id);
       if (!inserted) {
         return Fail(AtKey(
             doc, key, "\"" + name + "\" is already the id or an alias of \"" + it->second + "\""));
@@ -61,12 +54,12 @@ Result<ModelCatalog> ModelCatalog::Load(const DataSource& data) {
 }
 
 Result<const Architecture*> ModelCatalog::Find(std::string_view name) const {
-  const std::string wanted = Lower(name);
+  const std::string wanted = ToLowerAscii(name);
   std::vector<std::string> known;
   for (const Architecture& arch : models_) {
-    if (Lower(arch.id) == wanted) return &arch;
+    if (ToLowerAscii(arch.id) == wanted) return &arch;
     for (const std::string& alias : arch.aliases) {
-      if (Lower(alias) == wanted) return &arch;
+      if (ToLowerAscii(alias) == wanted) return &arch;
     }
     known.push_back(arch.id);
   }
@@ -77,8 +70,8 @@ Result<const Architecture*> ModelCatalog::Find(std::string_view name) const {
 
 Result<Architecture> ResolveModel(const ModelCatalog& catalog, const std::string& name_or_path,
                                   Env& env) {
-  const bool json =
-      name_or_path.size() > 5 && Lower(name_or_path.substr(name_or_path.size() - 5)) == ".json";
+  const bool json = name_or_path.size() > 5 &&
+                    ToLowerAscii(name_or_path.substr(name_or_path.size() - 5)) == ".json";
   if (!json) {
     auto found = catalog.Find(name_or_path);
     if (found) return **found;

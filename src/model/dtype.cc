@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "common/text.h"
+
 namespace aiinfra::model {
 namespace {
 
@@ -57,14 +59,6 @@ constexpr Alias kAliases[] = {
     {"w4a16", Dtype::kINT4},
 };
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::string JoinNames(bool kv_only) {
   std::string out;
   for (const DtypeInfo& info : kDtypes) {
@@ -79,7 +73,7 @@ std::string JoinNames(bool kv_only) {
 const DtypeInfo& Info(Dtype dtype) { return kDtypes[static_cast<int>(dtype)]; }
 
 Result<Dtype> ParseDtype(std::string_view name) {
-  const std::string lower = Lower(name);
+  const std::string lower = ToLowerAscii(name);
   for (const DtypeInfo& info : kDtypes) {
     if (lower == info.name) return info.dtype;
   }

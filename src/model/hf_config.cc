@@ -7,6 +7,8 @@
 #include <tuple>
 #include <vector>
 
+#include "common/text.h"
+
 namespace aiinfra::model {
 namespace {
 
@@ -43,13 +45,6 @@ constexpr Known kKnown[] = {
 };
 
 constexpr int kMaxLayers = 100000;
-
-std::string Lower(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return text;
-}
 
 // 1-based line and column of byte `offset` in `text`.
 std::pair<int, int> LineColumn(std::string_view text, std::size_t offset) {
@@ -201,13 +196,14 @@ std::string DeriveId(const std::string& name_or_path, const std::string& file) {
       path = path.substr(0, path.find_last_of('/'));
       base = path.substr(path.find_last_of('/') + 1);
     } else {
-      base = name.substr(0, name.size() >= 5 && Lower(name.substr(name.size() - 5)) == ".json"
-                                ? name.size() - 5
-                                : name.size());
+      base =
+          name.substr(0, name.size() >= 5 && ToLowerAscii(name.substr(name.size() - 5)) == ".json"
+                             ? name.size() - 5
+                             : name.size());
     }
   }
   std::string id;
-  for (char c : Lower(base)) {
+  for (char c : ToLowerAscii(base)) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
     id += ok ? c : '-';
   }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string_view>
 
+#include "common/text.h"
 #include "plan/yaml_out.h"
 
 namespace aiinfra::plan {
@@ -23,12 +24,6 @@ constexpr std::string_view kClaimName = "gpus";
 
 Error Usage(std::string message, std::string field = "") {
   return Error{ErrorCode::kUsage, std::move(message), Location{.field = std::move(field)}};
-}
-
-std::string Lower(std::string_view text) {
-  std::string out;
-  for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool IsDnsLabel(std::string_view s) {
@@ -89,7 +84,7 @@ Result<std::string> DeviceClassFor(const ManifestSpec& spec) {
     }
     return spec.device_class;
   }
-  const std::string vendor = Lower(spec.accelerator_vendor);
+  const std::string vendor = ToLowerAscii(spec.accelerator_vendor);
   if (vendor.empty() || vendor == "nvidia") return std::string("gpu.nvidia.com");
   if (vendor == "amd") return std::string("gpu.amd.com");
   if (vendor == "huawei") return std::string("npu.huawei.com");
@@ -512,7 +507,7 @@ std::string JoinDocuments(const std::vector<YamlOut>& docs) {
 }  // namespace
 
 Result<std::string> VllmQuantization(const std::string& weights_dtype) {
-  const std::string d = Lower(weights_dtype);
+  const std::string d = ToLowerAscii(weights_dtype);
   static constexpr std::string_view kNone[] = {"",     "auto",     "f32",   "fp32", "float32",
                                                "bf16", "bfloat16", "f16",   "fp16", "float16",
                                                "int8", "int4",     "w4a16", "nvfp4"};
@@ -531,7 +526,7 @@ Result<std::string> VllmQuantization(const std::string& weights_dtype) {
 }
 
 Result<std::string> VllmKvCacheDtype(const std::string& kv_dtype) {
-  const std::string d = Lower(kv_dtype);
+  const std::string d = ToLowerAscii(kv_dtype);
   if (d.empty() || d == "auto" || d == "bf16" || d == "bfloat16" || d == "f16" || d == "fp16" ||
       d == "float16") {
     return std::string();

@@ -18,12 +18,6 @@ namespace {
 constexpr int kSearchGpuLimit = 100000;  // total GPUs when --max-gpus is not given
 constexpr int kLargestReplica = 64;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // One point of a replica's performance curve.
 struct CurvePoint {
   double batch = 0;
@@ -327,7 +321,7 @@ Result<std::vector<Slo>> ParseSlos(std::string_view text) {
     std::string_view part = item;
     std::size_t eq = part.find('=');
     if (eq == std::string_view::npos) return bad(part);
-    std::string key = Lower(part.substr(0, eq));
+    std::string key = ToLowerAscii(part.substr(0, eq));
     Slo s;
     std::size_t under = key.find("_p");
     if (under == std::string::npos) return bad(part);
@@ -376,13 +370,13 @@ Result<std::map<std::string, double>> ParsePrices(std::string_view text) {
                               "'{}'",
                               part));
     }
-    out[Lower(part.substr(0, eq))] = price;
+    out[ToLowerAscii(part.substr(0, eq))] = price;
   }
   return out;
 }
 
 Result<const hw::System*> ResolveHardware(std::string_view name, const hw::Catalog& catalog) {
-  std::string want = Lower(name);
+  std::string want = ToLowerAscii(name);
   if (auto s = catalog.FindSystem(want)) return *s;
   for (const hw::System& s : catalog.systems()) {
     if (s.accelerator.id == want) return &s;

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <string>
 
+#include "common/text.h"
+
 namespace aiinfra::plan {
 namespace {
 
@@ -16,8 +18,7 @@ namespace {
 bool IsReservedWord(std::string_view text) {
   static constexpr std::string_view kWords[] = {"null", "~",  "true", "false", "yes",
                                                 "no",   "on", "off",  "y",     "n"};
-  std::string lower;
-  for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = ToLowerAscii(text);
   for (std::string_view w : kWords) {
     if (lower == w) return true;
   }
