@@ -60,8 +60,10 @@ Error Fatal(std::string message) { return Error{ErrorCode::kInvalidInput, std::m
 
 class Allocator {
  public:
-  Allocator(const AllocatorInput& in, const Node& node) : in_(in), node_(node) {
-    pools_ = GatherPools(*in.slices, node, in.features);
+  Allocator(const AllocatorInput& in, const std::vector<DeviceClass>& classes,
+            const SliceIndex& index, SelectorCache& selectors, const Node& node)
+      : in_(in), classes_(classes), selectors_(selectors), node_(node) {
+    pools_ = GatherPools(index, node, in.features);
     for (size_t p = 0; p < pools_.size(); ++p) {
       if (!pools_[p].usable()) continue;
       for (const ResourceSlice* s : pools_[p].device_slices) {
@@ -145,7 +147,7 @@ class Allocator {
         a.request = req.name;
         a.slot = &slot;
         a.admin = admin;
-        for (const DeviceClass& dc : *in_.classes) {
+        for (const DeviceClass& dc : classes_) {
           if (dc.metadata.name == slot.device_class_name) a.device_class = &dc;
         }
         if (!a.device_class) {
@@ -233,20 +235,6 @@ class Allocator {
 
   // ---- Eligibility (spec 2.4) ----
 
-  const CelProgram* Compile(const std::string& expression) {
-    auto it = programs_.find(expression);
-    if (it != programs_.end()) return it->second ? &*it->second : nullptr;
-    CelOptions options;
-    options.consumable_capacity = in_.features.consumable_capacity;
-    auto program = CompileSelector(expression, options);
-    if (!program) {
-      programs_[expression] = std::nullopt;
-      compile_errors_[expression] = program.error().message;
-      return nullptr;
-    }
-    return &*(programs_[expression] = std::move(*program));
-  }
-
   const CelDevice& CelView(const Candidate& c) {
     if (!c.cel) {
       auto view = std::make_unique<CelDevice>();
@@ -268,13 +256,15 @@ class Allocator {
   // Runs one selector; a compile or runtime error is fatal (spec 2.4: CEL errors).
   bool RunSelector(const std::string& owner, size_t index, const std::string& expression,
                    const Candidate& c) {
-    const CelProgram* program = Compile(expression);
+    CelOptions options;
+    options.consumable_capacity = in_.features.consumable_capacity;
+    const Result<CelProgram>& program = selectors_.Compile(expression, options);
     if (!program) {
-      fatal_ =
-          Fatal(fmt::format("{}: selector #{}: {}", owner, index, compile_errors_[expression]));
+      fatal_ = Fatal(fmt::format("{}: selector #{}: {}", owner, index, program.error().message));
       return false;
     }
-    auto r = program->Evaluate(CelView(c));
+    const Result<bool>& r =
+        selectors_.Evaluate(*program, *c.device, [&]() -> const CelDevice& { return CelView(c); });
     if (!r) {
       fatal_ = Fatal(
           fmt::format("{}: selector #{}: CEL runtime error: {}", owner, index, r.error().message));
@@ -582,14 +572,14 @@ class Allocator {
   std::string NextShareId() { return ShareId(in_.share_seed, share_ids_++); }
 
   const AllocatorInput& in_;
+  const std::vector<DeviceClass>& classes_;
+  SelectorCache& selectors_;
   const Node& node_;
   std::vector<GatheredPool> pools_;
   std::vector<Candidate> candidates_;
   std::vector<ClaimPlan> plans_;
   int alternatives_ = 0;
   std::vector<uint8_t> selectable_;  // 0 unknown, 1 yes, 2 no; [candidate x alternative]
-  std::map<std::string, std::optional<CelProgram>> programs_;
-  std::map<std::string, std::string> compile_errors_;
   std::optional<Error> fatal_;
   std::vector<std::vector<Pick>> picks_;  // per claim, in pick order
   // Picks holding each device in the partial solution: an admin-access pick may share a device
@@ -603,20 +593,23 @@ class Allocator {
 
 }  // namespace
 
+void HoldAllocation(const AllocationResult& allocation, AllocatedState& state) {
+  for (const DeviceRequestAllocationResult& r : allocation.devices.results) {
+    if (r.admin_access.value_or(false)) continue;
+    DeviceId id{r.driver, r.pool, r.device};
+    if (r.share_id) {
+      auto& sum = state.shared_capacity[id];
+      for (const auto& [name, q] : r.consumed_capacity) sum[name] = sum[name].Add(q);
+      continue;
+    }
+    state.devices.insert(std::move(id));
+  }
+}
+
 AllocatedState AllocatedStateOf(const std::vector<ResourceClaim>& claims) {
   AllocatedState state;
   for (const ResourceClaim& c : claims) {
-    if (!c.status.allocation) continue;
-    for (const DeviceRequestAllocationResult& r : c.status.allocation->devices.results) {
-      if (r.admin_access.value_or(false)) continue;
-      DeviceId id{r.driver, r.pool, r.device};
-      if (r.share_id) {
-        auto& sum = state.shared_capacity[id];
-        for (const auto& [name, q] : r.consumed_capacity) sum[name] = sum[name].Add(q);
-        continue;
-      }
-      state.devices.insert(id);
-    }
+    if (c.status.allocation) HoldAllocation(*c.status.allocation, state);
   }
   return state;
 }
@@ -625,10 +618,14 @@ Result<AllocationOutput> Allocate(const AllocatorInput& input, const Node& node,
                                   const std::vector<const ResourceClaim*>& claims) {
   static const std::vector<DeviceClass> kNoClasses;
   static const std::vector<ResourceSlice> kNoSlices;
-  AllocatorInput in = input;
-  if (!in.classes) in.classes = &kNoClasses;
-  if (!in.slices) in.slices = &kNoSlices;
-  Allocator allocator(in, node);
+  const std::vector<DeviceClass>& classes = input.classes ? *input.classes : kNoClasses;
+  const std::vector<ResourceSlice>& slices = input.slices ? *input.slices : kNoSlices;
+  std::optional<SliceIndex> own_index;
+  if (!input.index) own_index.emplace(slices);
+  std::optional<SelectorCache> own_selectors;
+  if (!input.selectors) own_selectors.emplace();
+  Allocator allocator(input, classes, input.index ? *input.index : *own_index,
+                      input.selectors ? *input.selectors : *own_selectors, node);
   return allocator.Run(claims);
 }
 

@@ -11,18 +11,20 @@
 // of a device rejected by a taint or constraint are rolled back, claim configs appear once.
 //
 // First fit: the first complete assignment in the fixed search order wins (no scoring).
-// Not thread-safe per call; independent calls may run concurrently (the inputs are const).
+// Independent calls may run concurrently when they do not share a SelectorCache.
 #pragma once
 
 #include <map>
-#include <set>
 #include <string>
 #include <tuple>
+#include <unordered_set>
 #include <vector>
 
 #include "common/result.h"
 #include "dra/features.h"
 #include "dra/objects.h"
+#include "dra/pools.h"
+#include "dra/selector_cache.h"
 
 namespace aiinfra::dra {
 
@@ -35,15 +37,24 @@ struct DeviceId {
   std::string ToString() const { return driver + "/" + pool + "/" + device; }
 };
 
+struct DeviceIdHash {
+  size_t operator()(const DeviceId& id) const {
+    std::hash<std::string> h;
+    return (h(id.driver) * 31 + h(id.pool)) * 31 + h(id.device);
+  }
+};
+
 // What already-allocated claims hold (spec 2.1): devices allocated exclusively (results with
 // admin access or a shareID excluded), and the capacity consumed by shared allocations.
 struct AllocatedState {
-  std::set<DeviceId> devices;
+  std::unordered_set<DeviceId, DeviceIdHash> devices;
   std::map<DeviceId, std::map<std::string, Quantity>> shared_capacity;
 };
 
 // The state the allocated claims among `claims` (those with status.allocation) describe.
 AllocatedState AllocatedStateOf(const std::vector<ResourceClaim>& claims);
+// Adds what one allocation holds to `state`.
+void HoldAllocation(const AllocationResult& allocation, AllocatedState& state);
 
 enum class AllocationOutcome {
   kAllocated,      // `results` has one AllocationResult per claim, in order
@@ -62,6 +73,10 @@ struct AllocatorInput {
   const std::vector<DeviceClass>* classes = nullptr;
   const std::vector<ResourceSlice>* slices = nullptr;
   AllocatedState allocated;
+  // Optional, for callers that allocate many times over the same slices (a scheduler): an index
+  // of `slices` and a selector cache built for them. Without them each call builds its own.
+  const SliceIndex* index = nullptr;
+  SelectorCache* selectors = nullptr;
   // Seed of the shareIDs given to shared (allowMultipleAllocations) results; deterministic.
   uint64_t share_seed = 0;
 };

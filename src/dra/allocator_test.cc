@@ -1,5 +1,5 @@
-// The example cases of specs/dra.md section 3 (named after their T numbers), and cases for the
-// rules of section 2 they do not cover.
+// Cases for the rules of specs/dra.md section 2 that the example cases of section 3 do not cover.
+// The example cases themselves are data: testdata/cases/, run by allocator_cases_test.cc.
 #include "dra/allocator.h"
 
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 namespace aiinfra::dra {
 namespace {
 
-// ---- Builders for the section's shorthand ----
+// ---- Builders (the shorthand of specs/dra.md section 3) ----
 
 Node MakeNode(const std::string& name = "node-1",
               std::map<std::string, std::string> labels = {{"region", "region-1"},
@@ -68,26 +68,6 @@ DeviceRequest Req(const std::string& name, const std::string& cls, int64_t count
   return r;
 }
 
-DeviceRequest All(const std::string& name, const std::string& cls) {
-  DeviceRequest r = Req(name, cls, 0);
-  r.exactly->allocation_mode = kAllocationModeAll;
-  return r;
-}
-
-DeviceRequest FirstAvailable(const std::string& name,
-                             std::vector<std::pair<std::string, int64_t>> subs) {
-  DeviceRequest r;
-  r.name = name;
-  for (size_t i = 0; i < subs.size(); ++i) {
-    DeviceSubRequest s;
-    s.name = "subReq-" + std::to_string(i);
-    s.device_class_name = subs[i].first;
-    s.count = subs[i].second;
-    r.first_available.push_back(s);
-  }
-  return r;
-}
-
 ResourceClaim Claim(const std::string& name, std::vector<DeviceRequest> requests) {
   ResourceClaim c;
   c.metadata.name = name;
@@ -126,14 +106,6 @@ std::vector<std::string> Results(const AllocationResult& r) {
   return out;
 }
 
-bool PinnedTo(const AllocationResult& r, const std::string& node) {
-  if (!r.node_selector || r.node_selector->node_selector_terms.size() != 1) return false;
-  const NodeSelectorTerm& t = r.node_selector->node_selector_terms[0];
-  return t.match_expressions.empty() && t.match_fields.size() == 1 &&
-         t.match_fields[0].key == "metadata.name" && t.match_fields[0].op == "In" &&
-         t.match_fields[0].values == std::vector<std::string>{node};
-}
-
 using V = std::vector<std::string>;
 
 AllocationOutput Ok(const Case& c) {
@@ -152,281 +124,6 @@ void ExpectFatal(const Case& c, const std::string& text) {
   auto r = c.Run();
   ASSERT_FALSE(r) << "expected the error " << text;
   EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
-}
-
-// ---- Section 3 ----
-
-TEST(AllocatorTest, T01Simple) {
-  Case c;
-  c.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")})};
-  c.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)})};
-  auto out = Ok(c);
-  ASSERT_EQ(out.outcome, AllocationOutcome::kAllocated);
-  ASSERT_EQ(out.results.size(), 1u);
-  EXPECT_EQ(Results(out.results[0]), V{"req-0 -> driver-a/pool-1/device-1"});
-  EXPECT_TRUE(PinnedTo(out.results[0], "node-1"));
-}
-
-TEST(AllocatorTest, T02OtherNode) {
-  Case c;
-  c.node = MakeNode("node-2", {{"region", "region-2"}});
-  c.slices = {Slice("slice-1", "driver-b", "pool-1", {Dev("device-1")}, 1, 1, "node-1"),
-              Slice("slice-2", "driver-a", "pool-2", {Dev("device-1")}, 1, 1, "node-2")};
-  c.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)})};
-  auto out = Ok(c);
-  EXPECT_EQ(Results(out.results.at(0)), V{"req-0 -> driver-a/pool-2/device-1"});
-  EXPECT_TRUE(PinnedTo(out.results[0], "node-2"));
-}
-
-const char* kAtLeast1Gi = "device.capacity[\"driver-a\"].memory.compareTo(quantity(\"1Gi\")) >= 0";
-const char* kAtLeast2Gi = "device.capacity[\"driver-a\"].memory.compareTo(quantity(\"2Gi\")) >= 0";
-
-TEST(AllocatorTest, T03BacktrackingAcrossRequests) {
-  Case c;
-  c.slices = {
-      Slice("slice-1", "driver-a", "pool-1",
-            {Dev("device-2", {}, {{"memory", "2Gi"}}), Dev("device-1", {}, {{"memory", "1Gi"}})})};
-  c.claims = {Claim("claim-0", {Req("req-0", "class-a", 1, {kAtLeast1Gi}),
-                                Req("req-1", "class-a", 1, {kAtLeast2Gi})})};
-  auto out = Ok(c);
-  EXPECT_EQ(Results(out.results.at(0)),
-            (V{"req-0 -> driver-a/pool-1/device-1", "req-1 -> driver-a/pool-1/device-2"}));
-}
-
-TEST(AllocatorTest, T04BacktrackingAcrossClaims) {
-  Case c;
-  c.slices = {
-      Slice("slice-1", "driver-a", "pool-1",
-            {Dev("device-2", {}, {{"memory", "2Gi"}}), Dev("device-1", {}, {{"memory", "1Gi"}})})};
-  c.claims = {Claim("claim-0", {Req("req-0", "class-a", 1, {kAtLeast1Gi})}),
-              Claim("claim-1", {Req("req-1", "class-a", 1, {kAtLeast2Gi})})};
-  auto out = Ok(c);
-  EXPECT_EQ(Results(out.results.at(0)), V{"req-0 -> driver-a/pool-1/device-1"});
-  EXPECT_EQ(Results(out.results.at(1)), V{"req-1 -> driver-a/pool-1/device-2"});
-}
-
-TEST(AllocatorTest, T05NewerGenerationWinsInEitherOrder) {
-  for (bool reversed : {false, true}) {
-    Case c;
-    c.slices = {Slice("slice-a", "driver-a", "pool-1", {Dev("device-1")}, 1, 1),
-                Slice("slice-b", "driver-a", "pool-1", {Dev("device-2")}, 2, 1)};
-    if (reversed) std::reverse(c.slices.begin(), c.slices.end());
-    c.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)})};
-    EXPECT_EQ(Results(Ok(c).results.at(0)), V{"req-0 -> driver-a/pool-1/device-2"});
-  }
-}
-
-TEST(AllocatorTest, T06IncompleteAndObsoletePoolsAreNeverUsed) {
-  Case a;
-  a.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")}, 1, 2)};
-  a.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)})};
-  ExpectUnsat(a);
-  Case b = a;
-  b.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")}, 1, 2),
-              Slice("slice-2", "driver-a", "pool-1", {Dev("device-2")}, 2, 2)};
-  ExpectUnsat(b);
-  Case c = a;
-  c.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")}, 1, 2, "node-1"),
-              Slice("slice-2", "driver-a", "pool-1", {Dev("device-2")}, 2, 2, "node-2")};
-  ExpectUnsat(c);
-}
-
-TEST(AllocatorTest, T07MultiNodePoolIsCompleteAcrossNodes) {
-  Case c;
-  c.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")}, 1, 2, "node-2"),
-              Slice("slice-2", "driver-a", "pool-1", {Dev("device-2")}, 1, 2, "node-1")};
-  c.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)})};
-  auto out = Ok(c);
-  EXPECT_EQ(Results(out.results.at(0)), V{"req-0 -> driver-a/pool-1/device-2"});
-  EXPECT_TRUE(PinnedTo(out.results[0], "node-1"));
-  c.claims = {Claim("claim-0", {All("req-0", "class-a")})};
-  EXPECT_EQ(Results(Ok(c).results.at(0)), V{"req-0 -> driver-a/pool-1/device-2"});
-}
-
-TEST(AllocatorTest, T08InvalidPool) {
-  Case c;
-  c.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")}, 1, 2),
-              Slice("slice-2", "driver-a", "pool-1", {Dev("device-1")}, 1, 2),
-              Slice("slice-3", "driver-a", "pool-2", {Dev("device-2")}, 1, 1)};
-  c.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)})};
-  EXPECT_EQ(Results(Ok(c).results.at(0)), V{"req-0 -> driver-a/pool-2/device-2"});
-  Case allocated = c;
-  allocated.allocated.devices.insert({"driver-a", "pool-2", "device-2"});
-  auto out = Ok(allocated);
-  EXPECT_EQ(out.outcome, AllocationOutcome::kNodeError);
-  EXPECT_EQ(out.node_error, "invalid resource pools were encountered");
-  Case only = c;
-  only.slices.pop_back();
-  EXPECT_EQ(Ok(only).outcome, AllocationOutcome::kNodeError);
-}
-
-TEST(AllocatorTest, T09AllMode) {
-  Case c;
-  c.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")}),
-              Slice("slice-1", "driver-a", "pool-2", {Dev("device-1")})};
-  c.claims = {Claim("claim-0", {All("req-0", "class-a")})};
-  EXPECT_EQ(Results(Ok(c).results.at(0)),
-            (V{"req-0 -> driver-a/pool-1/device-1", "req-0 -> driver-a/pool-2/device-1"}));
-  Case some = c;
-  some.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1"), Dev("device-2")})};
-  some.allocated.devices.insert({"driver-a", "pool-1", "device-1"});
-  ExpectUnsat(some);
-  Case empty = c;
-  empty.slices = {Slice("slice-1", "driver-a", "pool-1", {})};
-  ExpectUnsat(empty);
-}
-
-TEST(AllocatorTest, T10AllModeWithAdminAccess) {
-  Case c;
-  c.features.admin_access = true;
-  c.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1"), Dev("device-2")})};
-  c.allocated.devices.insert({"driver-a", "pool-1", "device-1"});
-  DeviceRequest r = All("req-0", "class-a");
-  r.exactly->admin_access = true;
-  c.claims = {Claim("claim-0", {r})};
-  auto out = Ok(c);
-  ASSERT_EQ(out.results.at(0).devices.results.size(), 2u);
-  for (const auto& d : out.results[0].devices.results) EXPECT_EQ(d.admin_access, true);
-}
-
-TEST(AllocatorTest, T11AllModeOnAnIncompletePoolIsFatal) {
-  Case c;
-  c.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")}, 1, 2)};
-  c.claims = {Claim("claim-0", {All("req-0", "class-a")})};
-  ExpectFatal(c,
-              "claim claim-0, request req-0: asks for all devices, but resource pool "
-              "driver-a/pool-1 is currently being updated");
-}
-
-TEST(AllocatorTest, T12AllModePlusAnotherClaim) {
-  Case c;
-  c.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")}),
-              Slice("slice-1", "driver-b", "pool-1", {Dev("device-1")})};
-  c.claims = {Claim("claim-0", {All("req-0", "class-a")}),
-              Claim("claim-1", {Req("req-0", "class-b", 1)})};
-  auto out = Ok(c);
-  EXPECT_EQ(Results(out.results.at(0)), V{"req-0 -> driver-a/pool-1/device-1"});
-  EXPECT_EQ(Results(out.results.at(1)), V{"req-0 -> driver-b/pool-1/device-1"});
-  for (bool all_first : {false, true}) {
-    Case b;
-    b.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")})};
-    b.claims = {Claim("claim-1", {Req("req-0", "class-a", 1)}),
-                Claim("claim-0", {All("req-0", "class-a")})};
-    if (all_first) std::swap(b.claims[0], b.claims[1]);
-    ExpectUnsat(b);
-  }
-}
-
-TEST(AllocatorTest, T16NetworkAttachedDevicesMergeTheirNodeSelectors) {
-  auto selector = [](bool fields, const std::string& key, const std::string& value) {
-    NodeSelector s;
-    NodeSelectorTerm t;
-    (fields ? t.match_fields : t.match_expressions).push_back({key, "In", {value}});
-    s.node_selector_terms.push_back(t);
-    return s;
-  };
-  auto network = [](ResourceSlice s, std::optional<NodeSelector> sel, bool all) {
-    s.spec.node_name.reset();
-    s.spec.node_selector = std::move(sel);
-    if (all) s.spec.all_nodes = true;
-    return s;
-  };
-  Case c;
-  c.slices = {
-      network(Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")}),
-              selector(false, "region", "region-1"), false),
-      network(Slice("slice-1", "driver-a", "pool-2", {Dev("device-1")}), std::nullopt, true),
-      network(Slice("slice-1", "driver-a", "pool-3", {Dev("device-1")}),
-              selector(false, "planet", "earth"), false),
-      network(Slice("slice-1", "driver-a", "pool-4", {Dev("device-1")}),
-              selector(true, "metadata.name", "node-1"), false)};
-  c.claims = {Claim("claim-0", {Req("req-0", "class-a", 4)})};
-  auto out = Ok(c);
-  ASSERT_EQ(out.results.at(0).devices.results.size(), 4u);
-  const auto& sel = out.results[0].node_selector;
-  ASSERT_TRUE(sel);
-  ASSERT_EQ(sel->node_selector_terms.size(), 1u);
-  EXPECT_EQ(sel->node_selector_terms[0].match_expressions.size(), 2u);
-  EXPECT_EQ(sel->node_selector_terms[0].match_fields.size(), 1u);
-
-  Case b;
-  b.slices = {c.slices[0]};
-  b.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)})};
-  auto one = Ok(b);
-  ASSERT_TRUE(one.results.at(0).node_selector);
-  EXPECT_EQ(one.results[0].node_selector->node_selector_terms[0].match_expressions[0].key,
-            "region");
-  Case other = b;
-  other.node = MakeNode("node-2", {{"region", "region-2"}});
-  ExpectUnsat(other);
-  Case local = b;
-  local.slices.push_back(Slice("slice-1", "driver-a", "pool-2", {Dev("device-1")}));
-  local.claims = {Claim("claim-0", {Req("req-0", "class-a", 2)})};
-  EXPECT_TRUE(PinnedTo(Ok(local).results.at(0), "node-1"));
-}
-
-TEST(AllocatorTest, T17PrioritizedList) {
-  Case c;
-  c.features.prioritized_list = true;
-  c.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")})};
-  c.claims = {Claim("claim-0", {FirstAvailable("req-0", {{"class-b", 1}, {"class-a", 1}})})};
-  EXPECT_EQ(Results(Ok(c).results.at(0)), V{"req-0/subReq-1 -> driver-a/pool-1/device-1"});
-  Case none = c;
-  none.slices.push_back(Slice("slice-1", "driver-b", "pool-1", {Dev("device-1")}));
-  none.claims = {Claim("claim-0", {FirstAvailable("req-0", {{"class-b", 2}, {"class-a", 2}})})};
-  ExpectUnsat(none);
-  Case off = c;
-  off.features = Features::None();
-  off.claims = {Claim("claim-0", {FirstAvailable("req-0", {{"class-a", 1}})})};
-  ExpectFatal(off,
-              "claim claim-0, request req-0: has subrequests, but the DRAPrioritizedList "
-              "feature is disabled");
-}
-
-TEST(AllocatorTest, T24InvalidInputErrors) {
-  Case base;
-  base.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")})};
-  Case a = base;
-  a.claims = {Claim("claim-0", {Req("req-0", "unknown-class", 1)})};
-  ExpectFatal(a, "could not retrieve device class unknown-class");
-  Case b = base;
-  b.claims = {Claim("claim-0", {Req("req-0", "", 1)})};
-  ExpectFatal(b,
-              "claim claim-0, request req-0: missing device class name (unsupported request "
-              "type?)");
-  Case c = base;
-  c.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)})};
-  c.claims[0].spec.devices.requests[0].exactly->selectors.push_back(DeviceSelector{});
-  ExpectFatal(c, "CEL expression empty (unsupported selector type?)");
-  Case d = base;
-  d.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)})};
-  d.claims[0].spec.devices.requests[0].exactly->allocation_mode = "future-mode";
-  ExpectFatal(d, "unsupported count mode future-mode");
-  Case e = base;
-  e.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)})};
-  e.claims[0].spec.devices.constraints.push_back(DeviceConstraint{});
-  ExpectFatal(e, "empty constraint (unsupported constraint type?)");
-}
-
-TEST(AllocatorTest, T38EmptyInputs) {
-  Case none;
-  auto out = Ok(none);
-  EXPECT_EQ(out.outcome, AllocationOutcome::kAllocated);
-  EXPECT_TRUE(out.results.empty());
-  Case no_slices;
-  no_slices.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)})};
-  ExpectUnsat(no_slices);
-  Case no_requests;
-  no_requests.claims = {Claim("claim-0", {})};
-  out = Ok(no_requests);
-  ASSERT_EQ(out.results.size(), 1u);
-  EXPECT_TRUE(out.results[0].devices.results.empty());
-  EXPECT_FALSE(out.results[0].node_selector);
-  Case two;
-  two.slices = {Slice("slice-1", "driver-a", "pool-1", {Dev("device-1")})};
-  two.claims = {Claim("claim-0", {Req("req-0", "class-a", 1)}),
-                Claim("claim-1", {Req("req-0", "class-a", 1)})};
-  ExpectUnsat(two);
 }
 
 // ---- Rules of section 2 beyond the examples ----
@@ -520,7 +217,7 @@ TEST(AllocatorTest, AllocatedStateSkipsAdminAndSharedResults) {
   a.devices.results.push_back(shared);
   held.status.allocation = a;
   AllocatedState s = AllocatedStateOf({held});
-  EXPECT_EQ(s.devices, (std::set<DeviceId>{{"d", "p", "exclusive"}}));
+  EXPECT_EQ(s.devices, (std::unordered_set<DeviceId, DeviceIdHash>{{"d", "p", "exclusive"}}));
   EXPECT_EQ(s.shared_capacity.at({"d", "p", "shared"}).at("memory"), *Quantity::Parse("1Gi"));
 }
 

@@ -39,11 +39,42 @@ bool DeviceTargetsNode(const Device& d, const Node& node) {
   return false;
 }
 
+SliceIndex::SliceIndex(const std::vector<ResourceSlice>& slices) : size_(slices.size()) {
+  for (const ResourceSlice& s : slices) {
+    if (s.spec.node_name) {
+      by_node_[*s.spec.node_name].push_back(&s);
+    } else {
+      unbound_.push_back(&s);
+    }
+    by_pool_[{s.spec.driver, s.spec.pool.name}].push_back(&s);
+  }
+}
+
+std::vector<const ResourceSlice*> SliceIndex::MaybeRelevant(const Node& node) const {
+  std::vector<const ResourceSlice*> out;
+  if (auto it = by_node_.find(node.name()); it != by_node_.end()) out = it->second;
+  out.insert(out.end(), unbound_.begin(), unbound_.end());
+  return out;
+}
+
+const std::vector<const ResourceSlice*>& SliceIndex::PoolSlices(const std::string& driver,
+                                                                const std::string& pool) const {
+  static const std::vector<const ResourceSlice*> kNone;
+  auto it = by_pool_.find({driver, pool});
+  return it == by_pool_.end() ? kNone : it->second;
+}
+
 std::vector<GatheredPool> GatherPools(const std::vector<ResourceSlice>& slices, const Node& node,
+                                      const Features& features) {
+  return GatherPools(SliceIndex(slices), node, features);
+}
+
+std::vector<GatheredPool> GatherPools(const SliceIndex& index, const Node& node,
                                       const Features& features) {
   // Steps 1-3: the relevant slices of each pool at the pool's newest relevant generation.
   std::map<Key, std::vector<const ResourceSlice*>> collected;
-  for (const ResourceSlice& s : slices) {
+  for (const ResourceSlice* slice : index.MaybeRelevant(node)) {
+    const ResourceSlice& s = *slice;
     const bool partitionable =
         s.spec.per_device_node_selection.has_value() || !s.spec.shared_counters.empty();
     if (partitionable && !features.partitionable_devices) continue;
@@ -67,10 +98,9 @@ std::vector<GatheredPool> GatherPools(const std::vector<ResourceSlice>& slices, 
     // Steps 4-5: complete on this node, or complete across nodes, or obsolete, or incomplete.
     std::vector<const ResourceSlice*> same_generation;
     bool newer = false;
-    for (const ResourceSlice& s : slices) {
-      if (s.spec.driver != key.driver || s.spec.pool.name != key.pool) continue;
-      if (s.spec.pool.generation > p.generation) newer = true;
-      if (s.spec.pool.generation == p.generation) same_generation.push_back(&s);
+    for (const ResourceSlice* s : index.PoolSlices(key.driver, key.pool)) {
+      if (s->spec.pool.generation > p.generation) newer = true;
+      if (s->spec.pool.generation == p.generation) same_generation.push_back(s);
     }
     if (static_cast<int64_t>(relevant.size()) != count) {
       if (newer) continue;  // obsolete: dropped entirely
