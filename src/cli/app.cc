@@ -421,6 +421,7 @@ void RegisterCommands(CommandTable& table) {
   RegisterPerfCommands(table);
   RegisterPlanCommands(table);
   RegisterDraCommands(table);
+  RegisterDraSlicesCommand(table);
   RegisterBuiltinCommands(table);
 }
 

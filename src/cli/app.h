@@ -54,6 +54,8 @@ void RegisterModelCommands(CommandTable& table);
 void RegisterPerfCommands(CommandTable& table);
 void RegisterPlanCommands(CommandTable& table);
 void RegisterDraCommands(CommandTable& table);
+// `dra slices`, in cli/dra_slices_command.cc.
+void RegisterDraSlicesCommand(CommandTable& table);
 
 // ---- Checks of a table ----
 

@@ -1,4 +1,4 @@
-// Reading Kubernetes manifests into dra::Objects, and writing claims back as YAML.
+// Reading Kubernetes manifests into dra::Objects, and writing objects back as YAML.
 //
 // Input: files of YAML documents (`---`-separated, as `kubectl apply -f` takes them) and
 // `kubectl get -o yaml` output (`kind: List` with `items:`, or a typed `<Kind>List` whose items
@@ -47,5 +47,11 @@ Result<Objects> ReadManifests(const std::vector<ManifestFile>& files, ReadOption
 std::string ToYaml(const ResourceClaim& claim);
 // One AllocationResult as it appears under status.allocation.
 std::string ToYaml(const AllocationResult& allocation);
+// A ResourceSlice, a DeviceClass and a Node (metadata only: the fields objects.h keeps) in the
+// same style: every key sorted, empty optional fields left out, the same quoting. ReadManifests
+// reads each back to an equal object.
+std::string ToYaml(const ResourceSlice& slice);
+std::string ToYaml(const DeviceClass& device_class);
+std::string ToYaml(const Node& node);
 
 }  // namespace aiinfra::dra

@@ -1,6 +1,6 @@
-// Writing claims as `kubectl get -o yaml` prints them: upstream's JSON field names, keys in the
-// order kubectl prints them (sorted, as encoding/json sorts maps after the JSON-to-YAML round
-// trip), empty optional fields left out as `omitempty` leaves them out.
+// Writing claims, slices, classes and nodes as `kubectl get -o yaml` prints them: upstream's JSON
+// field names, keys in the order kubectl prints them (sorted, as encoding/json sorts maps after
+// the JSON-to-YAML round trip), empty optional fields left out as `omitempty` leaves them out.
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -271,6 +271,154 @@ void ClaimSpec(YAML::Emitter& out, const ResourceClaimSpec& spec) {
   out << YAML::EndMap << YAML::EndMap;
 }
 
+// ---- ResourceSlice, DeviceClass ----------------------------------------------------------------
+
+void AttributeValueOf(YAML::Emitter& out, const AttributeValue& v) {
+  out << YAML::BeginMap;
+  switch (v.kind) {
+    case AttributeValue::Kind::kBool:
+      out << YAML::Key << "bool" << YAML::Value << v.bool_value;
+      break;
+    case AttributeValue::Kind::kInt:
+      out << YAML::Key << "int" << YAML::Value << v.int_value;
+      break;
+    case AttributeValue::Kind::kString:
+      KeyStr(out, "string", v.string_value);
+      break;
+    case AttributeValue::Kind::kVersion:
+      KeyStr(out, "version", v.string_value);
+      break;
+    case AttributeValue::Kind::kUnset:  // an attribute naming no value prints as {}
+      break;
+  }
+  out << YAML::EndMap;
+}
+
+void CounterMap(YAML::Emitter& out, const std::map<std::string, Counter>& counters) {
+  out << YAML::Key << "counters" << YAML::Value << YAML::BeginMap;
+  for (const auto& [name, c] : counters) {
+    out << YAML::Key << name << YAML::Value << YAML::BeginMap;
+    KeyStr(out, "value", c.value.ToString());
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+}
+
+void Capacity(YAML::Emitter& out, const DeviceCapacity& c) {
+  out << YAML::BeginMap;
+  if (c.request_policy) {
+    const CapacityRequestPolicy& p = *c.request_policy;
+    out << YAML::Key << "requestPolicy" << YAML::Value << YAML::BeginMap;
+    if (p.default_value) KeyStr(out, "default", p.default_value->ToString());
+    if (p.valid_range) {
+      out << YAML::Key << "validRange" << YAML::Value << YAML::BeginMap;
+      if (p.valid_range->max) KeyStr(out, "max", p.valid_range->max->ToString());
+      KeyStr(out, "min", p.valid_range->min.ToString());
+      if (p.valid_range->step) KeyStr(out, "step", p.valid_range->step->ToString());
+      out << YAML::EndMap;
+    }
+    if (!p.valid_values.empty()) {
+      out << YAML::Key << "validValues" << YAML::Value << YAML::BeginSeq;
+      for (const Quantity& q : p.valid_values) Str(out, q.ToString());
+      out << YAML::EndSeq;
+    }
+    out << YAML::EndMap;
+  }
+  KeyStr(out, "value", c.value.ToString());
+  out << YAML::EndMap;
+}
+
+void DeviceOf(YAML::Emitter& out, const Device& d) {
+  out << YAML::BeginMap;
+  if (d.all_nodes) out << YAML::Key << "allNodes" << YAML::Value << *d.all_nodes;
+  if (d.allow_multiple_allocations) {
+    out << YAML::Key << "allowMultipleAllocations" << YAML::Value << *d.allow_multiple_allocations;
+  }
+  if (!d.attributes.empty()) {
+    out << YAML::Key << "attributes" << YAML::Value << YAML::BeginMap;
+    for (const auto& [name, v] : d.attributes) {
+      out << YAML::Key << name << YAML::Value;
+      AttributeValueOf(out, v);
+    }
+    out << YAML::EndMap;
+  }
+  KeyStrings(out, "bindingConditions", d.binding_conditions);
+  KeyStrings(out, "bindingFailureConditions", d.binding_failure_conditions);
+  if (d.binds_to_node) out << YAML::Key << "bindsToNode" << YAML::Value << *d.binds_to_node;
+  if (!d.capacity.empty()) {
+    out << YAML::Key << "capacity" << YAML::Value << YAML::BeginMap;
+    for (const auto& [name, c] : d.capacity) {
+      out << YAML::Key << name << YAML::Value;
+      Capacity(out, c);
+    }
+    out << YAML::EndMap;
+  }
+  if (!d.consumes_counters.empty()) {
+    out << YAML::Key << "consumesCounters" << YAML::Value << YAML::BeginSeq;
+    for (const auto& c : d.consumes_counters) {
+      out << YAML::BeginMap;
+      KeyStr(out, "counterSet", c.counter_set);
+      CounterMap(out, c.counters);
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  KeyStr(out, "name", d.name);
+  if (d.node_name) KeyStr(out, "nodeName", *d.node_name);
+  if (d.node_selector) {
+    out << YAML::Key << "nodeSelector" << YAML::Value;
+    NodeSelectorValue(out, *d.node_selector);
+  }
+  if (!d.taints.empty()) {
+    out << YAML::Key << "taints" << YAML::Value << YAML::BeginSeq;
+    for (const auto& t : d.taints) {
+      out << YAML::BeginMap;
+      KeyStr(out, "effect", t.effect);
+      KeyStr(out, "key", t.key);
+      if (t.time_added) KeyStr(out, "timeAdded", *t.time_added);
+      KeyStrOmitEmpty(out, "value", t.value);
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
+}
+
+void SliceSpec(YAML::Emitter& out, const ResourceSliceSpec& s) {
+  out << YAML::BeginMap;
+  if (s.all_nodes) out << YAML::Key << "allNodes" << YAML::Value << *s.all_nodes;
+  if (!s.devices.empty()) {
+    out << YAML::Key << "devices" << YAML::Value << YAML::BeginSeq;
+    for (const Device& d : s.devices) DeviceOf(out, d);
+    out << YAML::EndSeq;
+  }
+  KeyStr(out, "driver", s.driver);
+  if (s.node_name) KeyStr(out, "nodeName", *s.node_name);
+  if (s.node_selector) {
+    out << YAML::Key << "nodeSelector" << YAML::Value;
+    NodeSelectorValue(out, *s.node_selector);
+  }
+  if (s.per_device_node_selection) {
+    out << YAML::Key << "perDeviceNodeSelection" << YAML::Value << *s.per_device_node_selection;
+  }
+  out << YAML::Key << "pool" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "generation" << YAML::Value << s.pool.generation;
+  KeyStr(out, "name", s.pool.name);
+  out << YAML::Key << "resourceSliceCount" << YAML::Value << s.pool.resource_slice_count;
+  out << YAML::EndMap;
+  if (!s.shared_counters.empty()) {
+    out << YAML::Key << "sharedCounters" << YAML::Value << YAML::BeginSeq;
+    for (const CounterSet& set : s.shared_counters) {
+      out << YAML::BeginMap;
+      CounterMap(out, set.counters);
+      KeyStr(out, "name", set.name);
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
+}
+
 }  // namespace
 
 std::string ToYaml(const ResourceClaim& claim) {
@@ -308,6 +456,62 @@ std::string ToYaml(const ResourceClaim& claim) {
 std::string ToYaml(const AllocationResult& allocation) {
   YAML::Emitter out;
   Allocation(out, allocation);
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace aiinfra::dra
+
+namespace aiinfra::dra {
+
+std::string ToYaml(const ResourceSlice& slice) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  KeyStr(out, "apiVersion", "resource.k8s.io/v1");
+  KeyStr(out, "kind", "ResourceSlice");
+  Meta(out, slice.metadata);
+  out << YAML::Key << "spec" << YAML::Value;
+  SliceSpec(out, slice.spec);
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string ToYaml(const DeviceClass& device_class) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  KeyStr(out, "apiVersion", "resource.k8s.io/v1");
+  KeyStr(out, "kind", "DeviceClass");
+  Meta(out, device_class.metadata);
+  const DeviceClassSpec& spec = device_class.spec;
+  out << YAML::Key << "spec" << YAML::Value;
+  if (spec.config.empty() && spec.selectors.empty() && !spec.extended_resource_name) {
+    out << YAML::Flow;
+  }
+  out << YAML::BeginMap;
+  if (!spec.config.empty()) {
+    out << YAML::Key << "config" << YAML::Value << YAML::BeginSeq;
+    for (const auto& c : spec.config) {
+      out << YAML::BeginMap;
+      Opaque(out, c.opaque);
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  if (spec.extended_resource_name) {
+    KeyStr(out, "extendedResourceName", *spec.extended_resource_name);
+  }
+  Selectors(out, spec.selectors);
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string ToYaml(const Node& node) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  KeyStr(out, "apiVersion", "v1");
+  KeyStr(out, "kind", "Node");
+  Meta(out, node.metadata);
+  out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
 

@@ -165,5 +165,146 @@ status: {}
   ExpectRoundTrip(claim);
 }
 
+// Every slice, class and node of the fixtures reads back equal, and writes the same text again.
+TEST(ManifestWriteTest, SlicesClassesAndNodesRoundTrip) {
+  for (const char* file : {"nvidia-gpu.yaml", "dranet.yaml", "partitionable.yaml", "workload.yaml",
+                           "kubectl-list.yaml"}) {
+    auto objs = Read(ReadTestdata(file));
+    ASSERT_TRUE(objs) << file << ": " << objs.error().ToString();
+    std::string text;
+    for (const auto& n : objs->nodes) text += "---\n" + ToYaml(n);
+    for (const auto& c : objs->device_classes) text += "---\n" + ToYaml(c);
+    for (const auto& s : objs->resource_slices) text += "---\n" + ToYaml(s);
+    auto again = Read(text, {}, "written.yaml");
+    ASSERT_TRUE(again) << file << ": " << again.error().ToString() << "\n" << text;
+    EXPECT_EQ(again->nodes, objs->nodes) << file;
+    EXPECT_EQ(again->device_classes, objs->device_classes) << file;
+    EXPECT_EQ(again->resource_slices, objs->resource_slices) << file << "\n" << text;
+    for (size_t i = 0; i < again->resource_slices.size(); ++i) {
+      EXPECT_EQ(ToYaml(again->resource_slices[i]), ToYaml(objs->resource_slices[i]));
+    }
+  }
+}
+
+TEST(ManifestWriteTest, PrintsSliceAsKubectlDoes) {
+  auto objs = Read(ReadTestdata("nvidia-gpu.yaml"));
+  ASSERT_TRUE(objs) << objs.error().ToString();
+  ResourceSlice slice = objs->resource_slices.at(0);
+  slice.spec.devices.resize(1);
+  EXPECT_EQ(ToYaml(slice), R"(apiVersion: resource.k8s.io/v1
+kind: ResourceSlice
+metadata:
+  name: node-1-gpu.nvidia.com-x7k2p
+spec:
+  devices:
+    - attributes:
+        architecture:
+          string: Ampere
+        brand:
+          string: Nvidia
+        cudaComputeCapability:
+          version: 8.0.0
+        cudaDriverVersion:
+          version: 12.4.0
+        driverVersion:
+          version: 550.54.15
+        index:
+          int: 0
+        minor:
+          int: 0
+        productName:
+          string: NVIDIA A100-SXM4-40GB
+        resource.kubernetes.io/pciBusID:
+          string: "0000:07:00.0"
+        resource.kubernetes.io/pcieRoot:
+          string: pci0000:00
+        type:
+          string: gpu
+        uuid:
+          string: GPU-4cf8db2d-06c0-7d70-1a51-e59b25b2c16c
+      capacity:
+        memory:
+          value: 40Gi
+      name: gpu-0
+  driver: gpu.nvidia.com
+  nodeName: node-1
+  pool:
+    generation: 1
+    name: node-1
+    resourceSliceCount: 1
+)");
+}
+
+TEST(ManifestWriteTest, PrintsCountersPoliciesAndTaints) {
+  auto objs = Read(ReadTestdata("partitionable.yaml"));
+  ASSERT_TRUE(objs) << objs.error().ToString();
+  const std::string counters = ToYaml(objs->resource_slices.at(0));
+  EXPECT_NE(counters.find(R"(  sharedCounters:
+    - counters:
+        memory:
+          value: 40Gi
+        memory-slice-0:
+          value: "1"
+)"),
+            std::string::npos)
+      << counters;
+  const std::string mig = ToYaml(objs->resource_slices.at(1));
+  EXPECT_NE(mig.find(R"(      consumesCounters:
+        - counterSet: gpu-0-counter-set
+          counters:
+)"),
+            std::string::npos)
+      << mig;
+  EXPECT_NE(mig.find(R"(      taints:
+        - effect: NoSchedule
+          key: example.com/maintenance
+          value: planned
+)"),
+            std::string::npos)
+      << mig;
+  const std::string shared = ToYaml(objs->resource_slices.at(2));
+  EXPECT_NE(shared.find(R"(          requestPolicy:
+            default: 10G
+            validRange:
+              max: 400G
+              min: 10G
+              step: 10G
+          value: 400G
+)"),
+            std::string::npos)
+      << shared;
+}
+
+TEST(ManifestWriteTest, PrintsClassAndNode) {
+  DeviceClass c;
+  c.metadata.name = "dranet";
+  c.spec.selectors.push_back(DeviceSelector{"device.driver == \"dra.net\"", {}});
+  EXPECT_EQ(ToYaml(c), R"(apiVersion: resource.k8s.io/v1
+kind: DeviceClass
+metadata:
+  name: dranet
+spec:
+  selectors:
+    - cel:
+        expression: device.driver == "dra.net"
+)");
+  DeviceClass empty;
+  empty.metadata.name = "all";
+  EXPECT_EQ(ToYaml(empty),
+            "apiVersion: resource.k8s.io/v1\nkind: DeviceClass\nmetadata:\n  "
+            "name: all\nspec: {}\n");
+  Node n;
+  n.metadata.name = "node-1";
+  n.metadata.labels = {{"kubernetes.io/hostname", "node-1"}, {"rack", "7"}};
+  EXPECT_EQ(ToYaml(n), R"(apiVersion: v1
+kind: Node
+metadata:
+  labels:
+    kubernetes.io/hostname: node-1
+    rack: "7"
+  name: node-1
+)");
+}
+
 }  // namespace
 }  // namespace aiinfra::dra

@@ -40,6 +40,38 @@ expect() {
   fi
 }
 
+# expect_sh NAME CODE [--out PATTERN] [--err PATTERN] -- COMMAND: as expect, for a shell command
+# line (a pipeline) in which "$bin" names the binary.
+expect_sh() {
+  local name=$1 code=$2
+  shift 2
+  local out_pat="" err_pat=""
+  while [ "$1" != "--" ]; do
+    case $1 in
+      --out) out_pat=$2; shift 2 ;;
+      --err) err_pat=$2; shift 2 ;;
+    esac
+  done
+  shift
+  bin="$bin" bash -c "set -o pipefail; $1" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  local ok=1
+  [ "$rc" -eq "$code" ] || { echo "FAIL $name: exit $rc, expected $code"; ok=0; }
+  if [ -n "$out_pat" ] && ! grep -qE -- "$out_pat" "$tmp/out"; then
+    echo "FAIL $name: stdout lacks /$out_pat/"; ok=0
+  fi
+  if [ -n "$err_pat" ] && ! grep -qE -- "$err_pat" "$tmp/err"; then
+    echo "FAIL $name: stderr lacks /$err_pat/"; ok=0
+  fi
+  if [ $ok -eq 1 ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    sed 's/^/  out: /' "$tmp/out" | head -5
+    sed 's/^/  err: /' "$tmp/err" | head -5
+  fi
+}
+
 check() {  # check NAME COMMAND...: passes when the command succeeds
   local name=$1
   shift
@@ -136,6 +168,75 @@ expect dra-badfeature 2 --err "unknown feature 'Taints'" \
   -- dra allocate --node node-1 --features Taints -f "$ex"
 expect dra-nonode 3 --err 'node node-9 is not among the Node manifests' \
   -- dra allocate --node node-9 -f "$ex"
+
+# `dra slices`: what the GPU and NIC drivers publish on a cluster of catalog systems.
+expect dra-slices 0 --out '^  name: node-2-dra.net$' --out 'name: pci-0000-18-00-0' \
+  --out 'productName:' -- dra slices --system hgx-h100 --nodes 2
+expect dra-slices-json 0 --out '"kind": "List"' --out '"nvidia.com/gpu.clique"' \
+  --out '"cliqueID"' -- dra slices --system gb200-nvl72 --nodes 2 -o json
+expect dra-slices-amd 0 --out 'driver: gpu.amd.com' --out 'name: gpu-0-128' \
+  -- dra slices --system mi300x-8gpu
+expect dra-slices-refused 3 --err 'system cloudmatrix-384 .*supported systems: .*hgx-h100' \
+  -- dra slices --system cloudmatrix-384
+expect dra-slices-unknown 3 --err 'did you mean' -- dra slices --system hgx-h10
+expect dra-slices-nodes 2 --err '--nodes must be between 1 and' \
+  -- dra slices --system hgx-h100 --nodes 0
+# Piped into the allocator with claims: a GPU with the NIC on its PCIe root, and the node's other
+# seven GPUs in one NVLink domain (matchAttribute on the clique).
+cat >"$tmp/slice-claims.yaml" <<'CLAIMS'
+apiVersion: resource.k8s.io/v1
+kind: ResourceClaim
+metadata: {name: gpu-and-nic, namespace: ml}
+spec:
+  devices:
+    requests:
+    - name: gpu
+      exactly: {deviceClassName: gpu.nvidia.com}
+    - name: nic
+      exactly: {deviceClassName: dranet}
+    constraints:
+    - matchAttribute: resource.kubernetes.io/pcieRoot
+---
+apiVersion: resource.k8s.io/v1
+kind: ResourceClaim
+metadata: {name: tp7, namespace: ml}
+spec:
+  devices:
+    requests:
+    - name: gpus
+      exactly: {deviceClassName: gpu.nvidia.com, count: 7}
+    constraints:
+    - matchAttribute: gpu.nvidia.com/cliqueID
+CLAIMS
+expect_sh dra-slices-allocate 0 --out 'device: pci-0000-18-00-0' --out 'device: gpu-7' \
+  --out 'pool: node-2' -- "\"\$bin\" dra slices --system hgx-h100 --nodes 2 |
+    \"\$bin\" dra allocate --node node-2 -f /dev/stdin -f '$tmp/slice-claims.yaml'"
+"$bin" dra slices --system hgx-h100 --nodes 2 -o yaml >"$tmp/slices-list.yaml"
+expect dra-slices-list 0 --out 'device: gpu-0' \
+  -- dra allocate --node node-1 -f "$tmp/slices-list.yaml" -f "$tmp/slice-claims.yaml"
+
+# The worked examples of data/dra: each allocates as its header says, and its unsatisfiable
+# variant exits 4.
+ex="$src/data/dra/mig-partitions.yaml"
+expect dra-mig 0 --out 'device: gpu-0-mig-3g40gb-9-0' --out 'device: gpu-0-mig-1g10gb-19-4' \
+  --out 'device: gpu-0-mig-1g10gb-19-5' \
+  -- dra allocate --node node-1 --features PartitionableDevices -f "$ex"
+sed 's/^#UNSAT //' "$ex" >"$tmp/mig-unsat.yaml"
+expect dra-mig-unsat 4 --err 'cannot allocate .*ml/second-3g on node node-1' \
+  -- dra allocate --node node-1 --features PartitionableDevices -f "$tmp/mig-unsat.yaml"
+ex="$src/data/dra/shared-gpu-capacity.yaml"
+expect dra-shared 0 --out 'shareID: ' --out 'memory: "?(24Gi|25769803776)' \
+  --out 'memory: "?(40Gi|42949672960)' --out 'device: gpu-0' \
+  -- dra allocate --node node-1 --features ConsumableCapacity -f "$ex"
+sed 's/^#UNSAT //' "$ex" >"$tmp/shared-unsat.yaml"
+expect dra-shared-unsat 4 --err 'cannot allocate .*ml/one-too-many on node node-1' \
+  -- dra allocate --node node-1 --features ConsumableCapacity -f "$tmp/shared-unsat.yaml"
+ex="$src/data/dra/nvlink-domain-8gpu.yaml"
+expect dra-nvlink 0 --out 'device: gpu-3' --out 'device: channel-0' --out 'pool: node-2' \
+  -- dra allocate --node node-2 -f "$ex"
+sed 's/count: 4/count: 8/' "$ex" >"$tmp/nvlink-unsat.yaml"
+expect dra-nvlink-unsat 4 --err 'cannot allocate ml/worker-gpus on node node-1' \
+  -- dra allocate --node node-1 -f "$tmp/nvlink-unsat.yaml"
 
 # The README's command reference is generated from the command table and must be current.
 check readme-current bash "$src/scripts/gen-readme-commands.sh" "$bin" "$src/README.md" --check
