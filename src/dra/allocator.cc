@@ -20,6 +20,7 @@ struct Candidate {
   const ResourceSlice* slice = nullptr;
   const Device* device = nullptr;
   DeviceId id;
+  bool allocated = false;                  // held by an already-allocated claim
   mutable std::unique_ptr<CelDevice> cel;  // built on first selector evaluation
 };
 
@@ -73,11 +74,17 @@ class Allocator {
           c.slice = s;
           c.device = &d;
           c.id = DeviceId{pools_[p].driver, pools_[p].name, d.name};
+          c.allocated = in.allocated.devices.contains(c.id);
+          any_shared_ |=
+              in.features.consumable_capacity && d.allow_multiple_allocations.value_or(false);
           candidates_.push_back(std::move(c));
         }
       }
       ComputeAvailableCounters(p);
     }
+    used_.assign(candidates_.size(), 0);
+    share_count_.assign(candidates_.size(), 0);
+    taken_.resize(candidates_.size());
   }
 
   Result<AllocationOutput> Run(const std::vector<const ResourceClaim*>& claims) {
@@ -91,6 +98,7 @@ class Allocator {
         }
       }
     }
+    ComputeSlotBounds();
     AllocationOutput out;
     picks_.assign(plans_.size(), {});
     const bool found = SearchClaim(0);
@@ -312,7 +320,7 @@ class Allocator {
       for (const Pick& p : claim_picks) {
         if (p.candidate == candidate) return false;
       }
-    } else if (!Shared(c) && (in_.allocated.devices.contains(c.id) || used_[c.id] > 0)) {
+    } else if (!Shared(c) && (c.allocated || used_[candidate] > 0)) {
       return false;
     }
     if (!a.all && !Selectable(candidate, a)) return false;  // All lists are selectable already
@@ -326,7 +334,7 @@ class Allocator {
       auto consumption = CapacityConsumption(*c.device, c.id.driver, *a.slot);
       if (!consumption) return false;
       for (const auto& [name, q] : *consumption) {
-        Quantity total = q.Add(taken_[c.id][name]);
+        Quantity total = q.Add(taken_[candidate][name]);
         if (auto s = in_.allocated.shared_capacity.find(c.id);
             s != in_.allocated.shared_capacity.end()) {
           if (auto e = s->second.find(name); e != s->second.end()) total = total.Add(e->second);
@@ -338,7 +346,7 @@ class Allocator {
     // Counters (steps 5-6).
     if (!c.device->consumes_counters.empty()) {
       if (!in_.features.partitionable_devices) return false;
-      if (!pick.shared || share_count_[c.id] == 0) {
+      if (!pick.shared || share_count_[candidate] == 0) {
         for (const DeviceCounterConsumption& dc : c.device->consumes_counters) {
           for (const auto& [name, counter] : dc.counters) {
             pick.counter_delta[dc.counter_set][name] = counter.value;
@@ -376,9 +384,11 @@ class Allocator {
       return false;
     }
     // Take it.
-    if (!pick.shared) ++used_[c.id];
-    ++share_count_[c.id];
-    for (const auto& [name, q] : pick.consumption) taken_[c.id][name] = taken_[c.id][name].Add(q);
+    if (!pick.shared && used_[candidate]++ == 0 && !c.allocated) --free_;
+    ++share_count_[candidate];
+    for (const auto& [name, q] : pick.consumption) {
+      taken_[candidate][name] = taken_[candidate][name].Add(q);
+    }
     for (const auto& [set, counters] : pick.counter_delta) {
       for (const auto& [name, q] : counters) {
         consumed_[c.pool][set][name] = consumed_[c.pool][set][name].Add(q);
@@ -392,9 +402,11 @@ class Allocator {
     Pick pick = std::move(picks_[claim].back());
     picks_[claim].pop_back();
     const Candidate& c = candidates_[pick.candidate];
-    if (!pick.shared) --used_[c.id];
-    --share_count_[c.id];
-    for (const auto& [name, q] : pick.consumption) taken_[c.id][name] = taken_[c.id][name].Sub(q);
+    if (!pick.shared && --used_[pick.candidate] == 0 && !c.allocated) ++free_;
+    --share_count_[pick.candidate];
+    for (const auto& [name, q] : pick.consumption) {
+      taken_[pick.candidate][name] = taken_[pick.candidate][name].Sub(q);
+    }
     for (const auto& [set, counters] : pick.counter_delta) {
       for (const auto& [name, q] : counters) {
         consumed_[c.pool][set][name] = consumed_[c.pool][set][name].Sub(q);
@@ -437,6 +449,10 @@ class Allocator {
   bool SearchRequest(size_t claim, size_t request) {
     if (fatal_) return false;
     if (request == plans_[claim].requests.size()) return SearchClaim(claim + 1);
+    // Early exit (spec section 4): every slot still to fill takes a device nobody holds, so
+    // fewer free devices than slots cannot succeed. Without it a claim of 8 GPU+NIC pairs on a
+    // node with 7 free GPUs tries all 7! orders of the GPUs before failing.
+    if (!any_shared_ && free_ < slots_after_[claim][request]) return false;
     for (const Alternative& a : plans_[claim].requests[request].alternatives) {
       if (a.all && a.all_devices.empty()) continue;  // nothing matches: unsatisfiable
       if (picks_[claim].size() + a.count > kMaxDevicesPerClaim) continue;
@@ -569,6 +585,28 @@ class Allocator {
     for (const ResourceSlice* s : pools_[p].other_device_slices) subtract(s);
   }
 
+  // slots_after_[c][r]: the fewest free devices requests r.. of claim c and all later claims
+  // need (an admin-access request may use devices others hold: it needs none).
+  void ComputeSlotBounds() {
+    free_ = 0;
+    for (const Candidate& c : candidates_) free_ += c.allocated ? 0 : 1;
+    slots_after_.assign(plans_.size(), {});
+    size_t later = 0;
+    for (size_t c = plans_.size(); c-- > 0;) {
+      const auto& requests = plans_[c].requests;
+      slots_after_[c].assign(requests.size() + 1, later);
+      for (size_t r = requests.size(); r-- > 0;) {
+        size_t least = SIZE_MAX;
+        for (const Alternative& a : requests[r].alternatives) {
+          least = std::min(least, a.admin ? 0 : a.count);
+        }
+        if (least == SIZE_MAX) least = 0;
+        slots_after_[c][r] = slots_after_[c][r + 1] + least;
+      }
+      later = slots_after_[c][0];
+    }
+  }
+
   std::string NextShareId() { return ShareId(in_.share_seed, share_ids_++); }
 
   const AllocatorInput& in_;
@@ -584,9 +622,13 @@ class Allocator {
   std::vector<std::vector<Pick>> picks_;  // per claim, in pick order
   // Picks holding each device in the partial solution: an admin-access pick may share a device
   // another claim took, so a count, not a set.
-  std::map<DeviceId, int> used_;
-  std::map<DeviceId, int> share_count_;
-  std::map<DeviceId, std::map<std::string, Quantity>> taken_;
+  std::vector<int> used_;                               // per candidate
+  std::vector<int> share_count_;                        // per candidate
+  std::vector<std::map<std::string, Quantity>> taken_;  // per candidate: capacity consumed
+  bool any_shared_ = false;
+  size_t free_ = 0;  // candidates neither allocated nor picked
+  std::vector<std::vector<size_t>>
+      slots_after_;  // a candidate may serve several slots: the slot bound is off
   std::map<int, std::map<std::string, std::map<std::string, Quantity>>> available_, consumed_;
   uint64_t share_ids_ = 0;
 };
