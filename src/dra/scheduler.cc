@@ -82,6 +82,11 @@ Result<Scheduler> Scheduler::Create(Objects cluster, SchedulerOptions options) {
     if (!node.empty()) s.devices_on_node_[node] += c.status.allocation->devices.results.size();
   }
   s.index_ = std::make_unique<SliceIndex>(s.cluster_.resource_slices);
+  for (size_t i = 0; i < s.cluster_.nodes.size(); ++i) {
+    s.node_index_[s.cluster_.nodes[i].name()] = i;
+  }
+  s.node_generation_.assign(s.cluster_.nodes.size(), 0);
+  s.memo_.resize(s.cluster_.nodes.size());
   s.selectors_ = std::make_unique<SelectorCache>();
   return s;
 }
@@ -136,6 +141,7 @@ Scheduler::PodClaims Scheduler::Resolve(const Pod& pod) {
         generated.where = tmpl->where;
         claims_.push_back(std::move(generated));
         claim = &claims_.back();
+        generated_from_[claim] = tmpl;
         claims_by_key_[Key(ns, name)] = claim;
       }
     } else {
@@ -211,6 +217,22 @@ Placement Scheduler::Schedule(const Pod& pod) {
     }
   }
 
+  // Filter memo key: the templates the pending claims come from, when every pending claim was
+  // generated from one. Allocate is a pure function of the features, classes, slices, the node,
+  // the allocated state of the devices the node can see and the claims' specs; a generated
+  // claim's spec is its template's. So an outcome stays exact until a device the node sees is
+  // allocated (node_generation_ for devices of pools bound to the node, shared_generation_ for
+  // any other): the memo only skips work, never changes a decision.
+  std::vector<const ResourceClaimTemplate*> templates;
+  for (const ResourceClaim* c : pending) {
+    auto it = generated_from_.find(c);
+    if (it == generated_from_.end()) {
+      templates.clear();
+      break;
+    }
+    templates.push_back(it->second);
+  }
+
   AllocatorInput in;
   in.features = options_.features;
   in.classes = &cluster_.device_classes;
@@ -246,30 +268,68 @@ Placement Scheduler::Schedule(const Pod& pod) {
       }
     }
     if (!fits) continue;
-    std::vector<AllocationResult> results;
+    std::vector<AllocationResult> fresh;  // results not remembered
+    const std::vector<AllocationResult>* results = &fresh;
     if (!pending.empty()) {
-      auto r = Allocate(in, node, pending);
-      if (!r) {
-        // A fatal error does not depend on the node's luck: upstream fails the pod's scheduling
-        // attempt with it.
-        out.message = r.error().message;
-        out.error = true;
-        std::swap(in.allocated, allocated_);
-        return out;
+      const size_t index = (next_start_node_ + processed) % n;
+      ++filter_calls_;
+      std::vector<FilterMemo>& memos = memo_[index];
+      auto memo = memos.end();
+      if (!templates.empty()) {
+        memo = std::find_if(memos.begin(), memos.end(),
+                            [&](const FilterMemo& m) { return m.templates == templates; });
+        if (memo != memos.end() && (memo->node_generation != node_generation_[index] ||
+                                    memo->shared_generation != shared_generation_)) {
+          memos.erase(memo);  // stale
+          memo = memos.end();
+        }
       }
-      if (r->outcome != AllocationOutcome::kAllocated) {
-        ++reasons[r->outcome == AllocationOutcome::kNodeError ? r->node_error
-                                                              : kReasonCannotAllocate];
-        continue;
+      if (memo == memos.end()) {
+        ++allocate_calls_;
+        auto r = Allocate(in, node, pending);
+        if (!r) {
+          // A fatal error does not depend on the node's luck: upstream fails the pod's
+          // scheduling attempt with it.
+          out.message = r.error().message;
+          out.error = true;
+          std::swap(in.allocated, allocated_);
+          return out;
+        }
+        const bool shares =
+            std::any_of(r->results.begin(), r->results.end(), [](const AllocationResult& a) {
+              return std::any_of(a.devices.results.begin(), a.devices.results.end(),
+                                 [](const auto& d) { return d.share_id.has_value(); });
+            });
+        // Named claims are not reused by other pods, and shareIDs are unique per allocation:
+        // neither is remembered.
+        if (templates.empty() || shares) {
+          if (r->outcome != AllocationOutcome::kAllocated) {
+            ++reasons[r->outcome == AllocationOutcome::kNodeError ? r->node_error
+                                                                  : kReasonCannotAllocate];
+            continue;
+          }
+          fresh = std::move(r->results);
+        } else {
+          memos.push_back(FilterMemo{templates, node_generation_[index], shared_generation_,
+                                     r->outcome, std::move(r->node_error), std::move(r->results)});
+          memo = memos.end() - 1;
+        }
       }
-      results = std::move(r->results);
+      if (memo != memos.end()) {
+        if (memo->outcome != AllocationOutcome::kAllocated) {
+          ++reasons[memo->outcome == AllocationOutcome::kNodeError ? memo->node_error
+                                                                   : kReasonCannotAllocate];
+          continue;
+        }
+        results = &memo->results;
+      }
     }
     ++out.nodes_feasible;
-    const int64_t rank = Rank(pending, results);
+    const int64_t rank = Rank(pending, *results);
     auto packed_it = devices_on_node_.find(node.name());
     const int64_t packed = packed_it == devices_on_node_.end() ? 0 : packed_it->second;
     if (!best || rank < best->rank || (rank == best->rank && packed > best->packed)) {
-      best = Best{(next_start_node_ + processed) % n, rank, packed, std::move(results)};
+      best = Best{(next_start_node_ + processed) % n, rank, packed, *results};
     }
   }
   std::swap(in.allocated, allocated_);
@@ -299,6 +359,7 @@ void Scheduler::Commit(const Pod& pod, const std::string& node,
     if (!c->status.allocation) {
       AllocationResult& r = results[next_result++];
       HoldAllocation(r, allocated_);
+      Touch(r);
       devices_on_node_[node] += static_cast<int64_t>(r.devices.results.size());
       share_seed_ += r.devices.results.size();
       c->status.allocation = std::move(r);
@@ -314,6 +375,23 @@ void Scheduler::Commit(const Pod& pod, const std::string& node,
     if (changed_set_.insert(c).second) changed_.push_back(c);
   }
   bindings_.push_back(PodBinding{pod.metadata.ns, pod.metadata.name, pod.metadata.uid, node});
+}
+
+void Scheduler::Touch(const AllocationResult& allocation) {
+  for (const DeviceRequestAllocationResult& r : allocation.devices.results) {
+    const auto& slices = index_->PoolSlices(r.driver, r.pool);
+    bool bound = !slices.empty();
+    for (const ResourceSlice* s : slices) bound &= s->spec.node_name.has_value();
+    if (!bound) {
+      ++shared_generation_;
+      continue;
+    }
+    for (const ResourceSlice* s : slices) {
+      if (auto it = node_index_.find(*s->spec.node_name); it != node_index_.end()) {
+        ++node_generation_[it->second];
+      }
+    }
+  }
 }
 
 std::vector<Placement> Scheduler::ScheduleAll() {

@@ -96,6 +96,9 @@ class Scheduler {
   const std::vector<PodBinding>& Bindings() const { return bindings_; }
   const Objects& cluster() const { return cluster_; }
   const AllocatedState& allocated() const { return allocated_; }
+  // Filter calls made, and how many of them ran the allocator (the rest were remembered).
+  uint64_t filter_calls() const { return filter_calls_; }
+  uint64_t allocate_calls() const { return allocate_calls_; }
 
  private:
   Scheduler() = default;
@@ -104,6 +107,17 @@ class Scheduler {
     std::vector<ResourceClaim*> claims;  // all of the pod's claims, deduplicated
     std::string problem;                 // why they cannot be resolved
   };
+  // A remembered Filter outcome (see Schedule): for the pending claims generated from these
+  // templates, on one node, while neither the node's devices nor shared devices changed.
+  struct FilterMemo {
+    std::vector<const ResourceClaimTemplate*> templates;
+    uint64_t node_generation = 0;
+    uint64_t shared_generation = 0;
+    AllocationOutcome outcome = AllocationOutcome::kUnsatisfiable;
+    std::string node_error;
+    std::vector<AllocationResult> results;
+  };
+  void Touch(const AllocationResult& allocation);
   PodClaims Resolve(const Pod& pod);
   ResourceClaim* Find(const std::string& ns, const std::string& name);
   int NumFeasibleNodesToFind() const;
@@ -123,6 +137,12 @@ class Scheduler {
   std::vector<const ResourceClaim*> changed_;
   std::unordered_set<const ResourceClaim*> changed_set_;
   std::vector<PodBinding> bindings_;
+  std::unordered_map<const ResourceClaim*, const ResourceClaimTemplate*> generated_from_;
+  std::unordered_map<std::string, size_t> node_index_;
+  std::vector<uint64_t> node_generation_;  // bumped when a device bound to the node is allocated
+  uint64_t shared_generation_ = 0;         // bumped when any other device is allocated
+  std::vector<std::vector<FilterMemo>> memo_;  // per node
+  uint64_t filter_calls_ = 0, allocate_calls_ = 0;
   size_t next_start_node_ = 0;
   uint64_t share_seed_ = 0;
 };
