@@ -257,6 +257,10 @@ int RunImpl(const CommandTable& table, const std::vector<std::string>& args, std
     PrintError(err, Error{ErrorCode::kInternal, "could not write the output"}, &command);
     return ExitCodeFor(ErrorCode::kInternal);
   }
+  if (result->failure) {
+    PrintError(err, *result->failure, &command);
+    return ExitCodeFor(result->failure->code);
+  }
   return 0;
 }
 
@@ -422,6 +426,7 @@ void RegisterCommands(CommandTable& table) {
   RegisterPlanCommands(table);
   RegisterDraCommands(table);
   RegisterDraSlicesCommand(table);
+  RegisterDraExplainCommand(table);
   RegisterBuiltinCommands(table);
 }
 

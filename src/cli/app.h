@@ -56,6 +56,8 @@ void RegisterPlanCommands(CommandTable& table);
 void RegisterDraCommands(CommandTable& table);
 // `dra slices`, in cli/dra_slices_command.cc.
 void RegisterDraSlicesCommand(CommandTable& table);
+// `dra explain`, in cli/dra_explain_command.cc.
+void RegisterDraExplainCommand(CommandTable& table);
 
 // ---- Checks of a table ----
 

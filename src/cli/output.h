@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -29,6 +30,9 @@ const char* OutputFormatName(OutputFormat format);
 struct Output {
   nlohmann::ordered_json data;               // null: nothing to print as data
   std::function<void(std::ostream&)> table;  // the human rendering; empty: generic
+  // Set when the command produced output and still failed in part (some pods could not be
+  // scheduled): the output is printed, then this error, and its exit code is the command's.
+  std::optional<Error> failure;
 };
 
 // Prints `output` as `format` to `out` (see the file comment). Every format ends in a newline

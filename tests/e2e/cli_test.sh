@@ -9,28 +9,19 @@ trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
 
-# expect NAME CODE [--out PATTERN] [--err PATTERN] -- ARGS...
-expect() {
-  local name=$1 code=$2
-  shift 2
-  local out_pat="" err_pat=""
-  while [ "$1" != "--" ]; do
-    case $1 in
-      --out) out_pat=$2; shift 2 ;;
-      --err) err_pat=$2; shift 2 ;;
-    esac
-  done
-  shift
-  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  local ok=1
+# verdict NAME CODE RC OUT_PATTERNS ERR_PATTERNS: judges a run whose stdout and stderr are in
+# $tmp/out and $tmp/err; each pattern list is newline-separated and every pattern must match.
+verdict() {
+  local name=$1 code=$2 rc=$3 out_pats=$4 err_pats=$5 ok=1 pat
   [ "$rc" -eq "$code" ] || { echo "FAIL $name: exit $rc, expected $code"; ok=0; }
-  if [ -n "$out_pat" ] && ! grep -qE -- "$out_pat" "$tmp/out"; then
-    echo "FAIL $name: stdout lacks /$out_pat/"; ok=0
-  fi
-  if [ -n "$err_pat" ] && ! grep -qE -- "$err_pat" "$tmp/err"; then
-    echo "FAIL $name: stderr lacks /$err_pat/"; ok=0
-  fi
+  while IFS= read -r pat; do
+    [ -z "$pat" ] && continue
+    grep -qE -- "$pat" "$tmp/out" || { echo "FAIL $name: stdout lacks /$pat/"; ok=0; }
+  done <<<"$out_pats"
+  while IFS= read -r pat; do
+    [ -z "$pat" ] && continue
+    grep -qE -- "$pat" "$tmp/err" || { echo "FAIL $name: stderr lacks /$pat/"; ok=0; }
+  done <<<"$err_pats"
   if [ $ok -eq 1 ]; then
     passed=$((passed + 1))
   else
@@ -40,36 +31,40 @@ expect() {
   fi
 }
 
-# expect_sh NAME CODE [--out PATTERN] [--err PATTERN] -- COMMAND: as expect, for a shell command
-# line (a pipeline) in which "$bin" names the binary.
+# expect NAME CODE [--out PATTERN]... [--err PATTERN]... -- ARGS...: runs the binary with ARGS;
+# passes when it exits CODE and every pattern matches a line of stdout (--out) or stderr (--err).
+expect() {
+  local name=$1 code=$2
+  shift 2
+  local out_pats="" err_pats=""
+  while [ "$1" != "--" ]; do
+    case $1 in
+      --out) out_pats+="$2"$'\n'; shift 2 ;;
+      --err) err_pats+="$2"$'\n'; shift 2 ;;
+      *) echo "FAIL $name: bad expect argument $1"; failed=$((failed + 1)); return ;;
+    esac
+  done
+  shift
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  verdict "$name" "$code" $? "$out_pats" "$err_pats"
+}
+
+# expect_sh NAME CODE [--out PATTERN]... [--err PATTERN]... -- COMMAND: as expect, for a shell
+# command line (a pipeline) in which "$bin" names the binary.
 expect_sh() {
   local name=$1 code=$2
   shift 2
-  local out_pat="" err_pat=""
+  local out_pats="" err_pats=""
   while [ "$1" != "--" ]; do
     case $1 in
-      --out) out_pat=$2; shift 2 ;;
-      --err) err_pat=$2; shift 2 ;;
+      --out) out_pats+="$2"$'\n'; shift 2 ;;
+      --err) err_pats+="$2"$'\n'; shift 2 ;;
+      *) echo "FAIL $name: bad expect argument $1"; failed=$((failed + 1)); return ;;
     esac
   done
   shift
   bin="$bin" bash -c "set -o pipefail; $1" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  local ok=1
-  [ "$rc" -eq "$code" ] || { echo "FAIL $name: exit $rc, expected $code"; ok=0; }
-  if [ -n "$out_pat" ] && ! grep -qE -- "$out_pat" "$tmp/out"; then
-    echo "FAIL $name: stdout lacks /$out_pat/"; ok=0
-  fi
-  if [ -n "$err_pat" ] && ! grep -qE -- "$err_pat" "$tmp/err"; then
-    echo "FAIL $name: stderr lacks /$err_pat/"; ok=0
-  fi
-  if [ $ok -eq 1 ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    sed 's/^/  out: /' "$tmp/out" | head -5
-    sed 's/^/  err: /' "$tmp/err" | head -5
-  fi
+  verdict "$name" "$code" $? "$out_pats" "$err_pats"
 }
 
 check() {  # check NAME COMMAND...: passes when the command succeeds
@@ -159,9 +154,24 @@ expect plan-badslo 2 --err 'METRIC_pXX' -- "${pl[@]}" --slo fast
 ex="$src/data/dra/gpu-nic-aligned.yaml"
 expect dra-allocate 0 --out 'device: gpu-1' --out 'device: eth1' --out 'metadata.name' \
   -- dra allocate --node node-1 -f "$ex"
-awk '{print} /deviceClassName: dranet/{print "        count: 2"}' "$ex" >"$tmp/two-nics.yaml"
+awk '{print} /^ +deviceClassName: dranet$/{print "        count: 2"}' "$ex" >"$tmp/two-nics.yaml"
 expect dra-unsat 4 --err 'cannot allocate ml/gpu-and-nic on node node-1' \
   -- dra allocate --node node-1 -f "$tmp/two-nics.yaml"
+# `dra explain`: node by node, why a pending claim fits or not (exit 4 when it fits nowhere; the
+# report still goes to stdout). Two NICs on one PCIe root with the GPU: the constraint is the reason.
+expect dra-explain 0 --out '^claim ml/gpu-and-nic: fits on 1 of 1 node \(first: node-1\)$' \
+  -- dra explain -f "$ex"
+expect dra-explain-nics 4 --err 'ml/gpu-and-nic fits on no node' \
+  --out "^  node-1: request 'nic' needs 2 sharing resource.kubernetes.io/pcieRoot with request 'gpu'; the best pcieRoot \(pci0000:80\) offers 1$" \
+  -- dra explain -f "$tmp/two-nics.yaml"
+expect dra-explain-nics-summary 4 \
+  --out '^claim ml/gpu-and-nic: fits on none of 1 node; node-1 offers 2 of the 3 devices it needs$' \
+  -- dra explain -f "$tmp/two-nics.yaml"
+expect dra-explain-json 4 --out '"best_node": "node-1"' -- dra explain -f "$tmp/two-nics.yaml" -o json
+expect dra-explain-nonode 3 --err 'node node-9 is not among the Node manifests' \
+  -- dra explain --node node-9 -f "$ex"
+expect dra-explain-badfeature 2 --err "unknown feature 'Taints'" \
+  -- dra explain --features Taints -f "$ex"
 expect dra-features 3 --err 'has subrequests, but the DRAPrioritizedList feature is disabled' \
   -- dra allocate --node node-1 --features none -f "$src/tests/e2e/dra-first-available.yaml"
 expect dra-badfeature 2 --err "unknown feature 'Taints'" \
@@ -215,6 +225,23 @@ expect_sh dra-slices-allocate 0 --out 'device: pci-0000-18-00-0' --out 'device: 
 expect dra-slices-list 0 --out 'device: gpu-0' \
   -- dra allocate --node node-1 -f "$tmp/slices-list.yaml" -f "$tmp/slice-claims.yaml"
 
+# `dra schedule`: the pods of data/dra/schedule-pods.yaml on two HGX H100 nodes. train-0 fills
+# node-1, the inference pods pack onto node-2, train-1 finds no node (exit 4, reason on stderr).
+"$bin" dra slices --system hgx-h100 --nodes 2 >"$tmp/hgx2.yaml"
+pods="$src/data/dra/schedule-pods.yaml"
+expect dra-schedule 4 --out '^kind: Binding$' --out 'name: train-0-gpus-[b-z2-9]{5}$' \
+  --out 'device: pci-0000-f8-00-0' --out '^    - name: infer-3$' \
+  --err 'pod ml/train-1: 0/2 nodes are available: 2 cannot allocate all claims\.' \
+  -- dra schedule -f "$tmp/hgx2.yaml" -f "$pods"
+expect dra-schedule-json 4 --out '"node": "node-2"' --out '"nodes_feasible": 1' \
+  -- dra schedule -f "$tmp/hgx2.yaml" -f "$pods" -o json
+# Without train-1 (the last document) every pod fits: exit 0.
+awk '/name: train-1/{exit} {print}' "$pods" | head -n -3 >"$tmp/fits.yaml"
+expect dra-schedule-fits 0 --out 'name: infer-0' -- dra schedule -f "$tmp/hgx2.yaml" -f "$tmp/fits.yaml"
+expect dra-schedule-nonodes 3 --err 'no Node objects were given' -- dra schedule -f "$pods"
+expect dra-schedule-pct 2 --err 'percentage-of-nodes-to-score' \
+  -- dra schedule --percentage-of-nodes-to-score 101 -f "$pods"
+
 # The worked examples of data/dra: each allocates as its header says, and its unsatisfiable
 # variant exits 4.
 ex="$src/data/dra/mig-partitions.yaml"
@@ -237,6 +264,27 @@ expect dra-nvlink 0 --out 'device: gpu-3' --out 'device: channel-0' --out 'pool:
 sed 's/count: 4/count: 8/' "$ex" >"$tmp/nvlink-unsat.yaml"
 expect dra-nvlink-unsat 4 --err 'cannot allocate ml/worker-gpus on node node-1' \
   -- dra allocate --node node-1 -f "$tmp/nvlink-unsat.yaml"
+expect dra-explain-nvlink 4 \
+  --out "^  node-1, node-2 and node-3: request 'gpus' needs 8 devices of class gpu.nvidia.com: 4 match the class, 4 usable$" \
+  -- dra explain -f "$tmp/nvlink-unsat.yaml"
+# A pending pod's template claim on a busy cluster: one node fits, the others say why.
+ex="$src/data/dra/busy-cluster.yaml"
+expect dra-explain-busy 0 \
+  --out '^claim ml/trainer-0-gpus-[a-z0-9]{5} \(pod ml/trainer-0, claim gpus\): fits on 1 of 4 nodes \(first: node-4\)$' \
+  -- dra explain -f "$ex"
+expect dra-explain-busy-allocated 0 \
+  --out "^  node-1: request 'gpus' needs 2 devices of class gpu.nvidia.com: 4 match the class, 3 already allocated, 1 usable$" \
+  -- dra explain -f "$ex"
+expect dra-explain-busy-pool 0 --out '^    pool gpu.nvidia.com/node-2 is being updated: 1 of 2 slices published$' \
+  -- dra explain -f "$ex"
+expect dra-explain-busy-root 0 \
+  --out "^  node-3: request 'gpus' needs 2 sharing resource.kubernetes.io/pcieRoot with request 'nic'; the best pcieRoot \(pci0000:00\) offers 1$" \
+  -- dra explain -f "$ex"
+expect dra-explain-busy-node 0 --out '^  node-4: fits$' -- dra explain --node node-4 -f "$ex"
+sed 's/^#UNSAT //' "$ex" >"$tmp/busy-unsat.yaml"
+expect dra-explain-busy-unsat 4 --err 'ml/four-on-one-root fits on no node' \
+  --out '^claim ml/four-on-one-root: fits on none of 4 nodes; the best node, node-3, offers 2 of the 4 devices it needs$' \
+  -- dra explain -f "$tmp/busy-unsat.yaml"
 
 # The README's command reference is generated from the command table and must be current.
 check readme-current bash "$src/scripts/gen-readme-commands.sh" "$bin" "$src/README.md" --check
