@@ -514,6 +514,33 @@ Status CheckUnique(const std::vector<T>& objects, const char* kind) {
   return {};
 }
 
+// Admission (KEP-5018): a claim or template may ask for admin access only in a namespace labelled
+// resource.kubernetes.io/admin-access=true. Checked when the namespace is among the inputs; a
+// namespace that is not given cannot be judged and is assumed to allow it.
+template <typename T>
+Status CheckAdminAccess(const Objects& objects, const std::vector<T>& owners, const char* kind) {
+  for (const T& owner : owners) {
+    const Namespace* ns = objects.FindNamespace(owner.metadata.ns);
+    if (!ns || ns->AllowsAdminAccess()) continue;
+    const auto& requests = owner.spec.devices.requests;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const DeviceRequest& r = requests[i];
+      if (!r.exactly || !r.exactly->admin_access.value_or(false)) continue;
+      Location where = r.where;
+      where.field = (std::is_same_v<T, ResourceClaimTemplate> ? "spec.spec" : "spec") +
+                    std::string(".devices.requests[") + std::to_string(i) + "].exactly.adminAccess";
+      return Fail(ErrorCode::kInvalidInput,
+                  std::string(kind) + " " + owner.metadata.ns + "/" + owner.metadata.name +
+                      ": admin access to devices requires the `" + kAdminAccessLabel +
+                      ": \"true\"` label on the containing namespace " + owner.metadata.ns +
+                      "; label it (kubectl label namespace " + owner.metadata.ns + " " +
+                      kAdminAccessLabel + "=true) or drop adminAccess",
+                  where);
+    }
+  }
+  return {};
+}
+
 // kubectl's YAML reader refuses bytes that are not UTF-8 ("invalid leading UTF-8 octet"), and
 // yaml-cpp would write them back changed; say where the first one is.
 Status CheckUtf8(const ManifestFile& file) {
@@ -566,6 +593,11 @@ Result<Objects> ReadManifests(const std::vector<ManifestFile>& files, ReadOption
   AIINFRA_CHECK_OK(internal::CheckUnique(out.nodes, "Node"));
   AIINFRA_CHECK_OK(internal::CheckUnique(out.pods, "Pod"));
   AIINFRA_CHECK_OK(internal::CheckUnique(out.namespaces, "Namespace"));
+  if (options.validate) {
+    AIINFRA_CHECK_OK(internal::CheckAdminAccess(out, out.resource_claims, "ResourceClaim"));
+    AIINFRA_CHECK_OK(
+        internal::CheckAdminAccess(out, out.resource_claim_templates, "ResourceClaimTemplate"));
+  }
   return out;
 }
 

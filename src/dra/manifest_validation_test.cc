@@ -375,5 +375,30 @@ TEST(ManifestValidationTest, AllocationStatus) {
             "field \"device\"");
 }
 
+TEST(ManifestValidationTest, AdminAccessNeedsTheNamespaceLabel) {
+  const std::string admin =
+      "    requests:\n    - name: a\n      exactly: {deviceClassName: a, adminAccess: true}\n";
+  auto ns = [](const std::string& labels) {
+    return "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: default" + labels + "}\n";
+  };
+  // No Namespace among the inputs: nothing to judge.
+  EXPECT_EQ(ErrorOf(Claim(admin)), "ok");
+  EXPECT_EQ(ErrorOf(Claim(admin) + ns(", labels: {resource.kubernetes.io/admin-access: \"true\"}")),
+            "ok");
+  EXPECT_EQ(ErrorOf(Claim(admin) + ns("")),
+            "claim.yaml:7: spec.devices.requests[0].exactly.adminAccess: ResourceClaim "
+            "default/claim-0: admin access to devices requires the "
+            "`resource.kubernetes.io/admin-access: \"true\"` label on the containing namespace "
+            "default; label it (kubectl label namespace default "
+            "resource.kubernetes.io/admin-access=true) or drop adminAccess");
+  // adminAccess: false asks for nothing.
+  EXPECT_EQ(ErrorOf(Claim("    requests:\n    - name: a\n      exactly: {deviceClassName: a, "
+                          "adminAccess: false}\n") +
+                    ns("")),
+            "ok");
+  // Without validation (the allocator's own checks only) the label is not looked at.
+  EXPECT_EQ(ErrorOf(Claim(admin) + ns(""), ReadOptions{.validate = false}), "ok");
+}
+
 }  // namespace
 }  // namespace aiinfra::dra
