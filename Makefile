@@ -59,7 +59,7 @@ clean:
 BUILD_FUZZ   ?= build-fuzz
 FUZZ_SECONDS ?= 30
 FUZZ_CXX     ?= clang++-16
-FUZZ_TARGETS := units yaml catalog tuning model_yaml hf_config calibration reference dra_manifest cel
+FUZZ_TARGETS := units yaml catalog tuning model_yaml hf_config calibration reference dra_manifest cel dra_schedule
 
 .PHONY: fuzz
 fuzz: deps

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli/app.h"
+#include "cli/dra_inputs.h"
 #include "dra/allocator.h"
 #include "dra/features.h"
 #include "dra/manifest.h"
@@ -14,37 +15,11 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Result<dra::Objects> ReadInputs(Invocation& inv) {
-  std::vector<dra::ManifestFile> files;
-  for (const std::string& path : inv.GetAll("file")) {
-    AIINFRA_TRY(std::string text, inv.env.ReadFile(path));
-    files.push_back({path, std::move(text)});
-  }
-  if (files.empty()) return Fail(ErrorCode::kUsage, "give the manifests with -f FILE");
-  // The API server's checks apply, except those the allocator itself reports (its contract).
-  return dra::ReadManifests(files, dra::ReadOptions{.validate = true});
-}
-
-Result<dra::Features> FeaturesOf(const Invocation& inv) {
-  if (!inv.Has("features")) return dra::Features::Kubernetes135Defaults();
-  return dra::ParseFeatures(inv.Get("features"));
-}
-
 Result<Output> DraAllocate(Invocation& inv) {
-  AIINFRA_TRY(dra::Features features, FeaturesOf(inv));
-  AIINFRA_TRY(dra::Objects objects, ReadInputs(inv));
+  AIINFRA_TRY(dra::Features features, DraFeatures(inv));
+  AIINFRA_TRY(dra::Objects objects, ReadDraManifests(inv));
   const std::string node_name = inv.Get("node");
-  dra::Node node;
-  if (const dra::Node* found = objects.FindNode(node_name)) {
-    node = *found;
-  } else if (objects.nodes.empty()) {
-    node.metadata.name = node_name;  // no Node manifests: a node without labels
-  } else {
-    return Fail(ErrorCode::kNotFound,
-                fmt::format("node {} is not among the Node manifests given; add it (kubectl get "
-                            "node {} -o yaml)",
-                            node_name, node_name));
-  }
+  AIINFRA_TRY(dra::Node node, NamedNode(objects, node_name));
   dra::AllocatorInput in;
   in.features = features;
   in.classes = &objects.device_classes;
@@ -93,7 +68,7 @@ Json BindingObject(const dra::PodBinding& b) {
 }
 
 Result<Output> DraSchedule(Invocation& inv) {
-  AIINFRA_TRY(dra::Features features, FeaturesOf(inv));
+  AIINFRA_TRY(dra::Features features, DraFeatures(inv));
   dra::SchedulerOptions options;
   options.features = features;
   if (inv.Has("percentage-of-nodes-to-score")) {
@@ -103,7 +78,7 @@ Result<Output> DraSchedule(Invocation& inv) {
                   "--percentage-of-nodes-to-score: expected 0 (adaptive) to 100");
     }
   }
-  AIINFRA_TRY(dra::Objects objects, ReadInputs(inv));
+  AIINFRA_TRY(dra::Objects objects, ReadDraManifests(inv));
   AIINFRA_TRY(dra::Scheduler scheduler, dra::Scheduler::Create(std::move(objects), options));
   std::vector<dra::Placement> placements = scheduler.ScheduleAll();
 

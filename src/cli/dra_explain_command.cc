@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/app.h"
+#include "cli/dra_inputs.h"
 #include "dra/explain.h"
 #include "dra/features.h"
 #include "dra/manifest.h"
@@ -11,22 +12,6 @@ namespace aiinfra::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-// As `dra allocate` reads its input (cli/dra_commands.cc).
-Result<dra::Objects> ReadInputs(Invocation& inv) {
-  std::vector<dra::ManifestFile> files;
-  for (const std::string& path : inv.GetAll("file")) {
-    AIINFRA_TRY(std::string text, inv.env.ReadFile(path));
-    files.push_back({path, std::move(text)});
-  }
-  if (files.empty()) return Fail(ErrorCode::kUsage, "give the manifests with -f FILE");
-  return dra::ReadManifests(files, dra::ReadOptions{.validate = true});
-}
-
-Result<dra::Features> FeaturesOf(const Invocation& inv) {
-  if (!inv.Has("features")) return dra::Features::Kubernetes135Defaults();
-  return dra::ParseFeatures(inv.Get("features"));
-}
 
 Json CountsJson(const dra::RequestCounts& c) {
   Json j{{"request", c.request},
@@ -91,23 +76,13 @@ Json ClaimJson(const dra::ClaimExplanation& c) {
 }
 
 Result<Output> DraExplain(Invocation& inv) {
-  AIINFRA_TRY(dra::Features features, FeaturesOf(inv));
-  AIINFRA_TRY(dra::Objects objects, ReadInputs(inv));
+  AIINFRA_TRY(dra::Features features, DraFeatures(inv));
+  AIINFRA_TRY(dra::Objects objects, ReadDraManifests(inv));
   std::vector<const dra::Node*> nodes;
-  dra::Node unlabelled;  // --node without Node manifests: a node without labels
+  dra::Node named;
   if (inv.Has("node")) {
-    const std::string name = inv.Get("node");
-    if (const dra::Node* found = objects.FindNode(name)) {
-      nodes.push_back(found);
-    } else if (objects.nodes.empty()) {
-      unlabelled.metadata.name = name;
-      nodes.push_back(&unlabelled);
-    } else {
-      return Fail(ErrorCode::kNotFound,
-                  fmt::format("node {} is not among the Node manifests given; add it (kubectl "
-                              "get node {} -o yaml)",
-                              name, name));
-    }
+    AIINFRA_TRY(named, NamedNode(objects, inv.Get("node")));
+    nodes.push_back(&named);
   } else {
     for (const dra::Node& n : objects.nodes) nodes.push_back(&n);
     if (nodes.empty()) {

@@ -158,4 +158,19 @@ Result<std::optional<NodeSelector>> AllocationNodeSelector(const std::vector<Pla
   return std::optional<NodeSelector>(std::move(out));
 }
 
+CelDevice CelDeviceOf(const Device& device, const std::string& driver) {
+  CelDevice view;
+  view.driver = driver;
+  for (const auto& [name, value] : device.attributes) {
+    auto [domain, id] = SplitQualifiedName(name, driver);
+    view.attributes[domain][id] = value;
+  }
+  for (const auto& [name, cap] : device.capacity) {
+    auto [domain, id] = SplitQualifiedName(name, driver);
+    view.capacity[domain][id] = cap.value;
+  }
+  view.allow_multiple_allocations = device.allow_multiple_allocations.value_or(false);
+  return view;
+}
+
 }  // namespace aiinfra::dra

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "dra/cel.h"
 #include "dra/objects.h"
 
 namespace aiinfra::dra {
@@ -20,6 +21,10 @@ const AttributeValue* LookupAttribute(const Device& device, const std::string& d
                                       const std::string& name);
 
 // Whether one of `tolerations` tolerates `taint` (spec 2.4 step 7).
+// What CEL selectors see of `device` published by `driver`: unqualified attribute and capacity
+// names belong to the driver's domain (spec 2.15).
+CelDevice CelDeviceOf(const Device& device, const std::string& driver);
+
 bool Tolerated(const DeviceTaint& taint, const std::vector<DeviceToleration>& tolerations);
 
 // What a (sub)request consumes of each capacity of `device` (spec 2.10), keyed as the device

@@ -218,20 +218,7 @@ class Diagnoser {
   }
 
   const CelDevice& CelView(Candidate& c) {
-    if (!c.cel) {
-      auto view = std::make_unique<CelDevice>();
-      view->driver = c.id.driver;
-      for (const auto& [name, value] : c.device->attributes) {
-        auto [domain, id] = SplitQualifiedName(name, c.id.driver);
-        view->attributes[domain][id] = value;
-      }
-      for (const auto& [name, cap] : c.device->capacity) {
-        auto [domain, id] = SplitQualifiedName(name, c.id.driver);
-        view->capacity[domain][id] = cap.value;
-      }
-      view->allow_multiple_allocations = c.device->allow_multiple_allocations.value_or(false);
-      c.cel = std::move(view);
-    }
+    if (!c.cel) c.cel = std::make_unique<CelDevice>(CelDeviceOf(*c.device, c.id.driver));
     return *c.cel;
   }
 

@@ -1,0 +1,37 @@
+#include "cli/dra_inputs.h"
+
+#include <fmt/format.h>
+
+#include "dra/manifest.h"
+
+namespace aiinfra::cli {
+
+Result<dra::Objects> ReadDraManifests(Invocation& inv) {
+  std::vector<dra::ManifestFile> files;
+  for (const std::string& path : inv.GetAll("file")) {
+    AIINFRA_TRY(std::string text, inv.env.ReadFile(path));
+    files.push_back({path, std::move(text)});
+  }
+  if (files.empty()) return Fail(ErrorCode::kUsage, "give the manifests with -f FILE");
+  return dra::ReadManifests(files, dra::ReadOptions{.validate = true});
+}
+
+Result<dra::Features> DraFeatures(const Invocation& inv) {
+  if (!inv.Has("features")) return dra::Features::Kubernetes135Defaults();
+  return dra::ParseFeatures(inv.Get("features"));
+}
+
+Result<dra::Node> NamedNode(const dra::Objects& objects, const std::string& name) {
+  if (const dra::Node* found = objects.FindNode(name)) return *found;
+  if (!objects.nodes.empty()) {
+    return Fail(ErrorCode::kNotFound,
+                fmt::format("node {} is not among the Node manifests given; add it (kubectl get "
+                            "node {} -o yaml)",
+                            name, name));
+  }
+  dra::Node node;
+  node.metadata.name = name;
+  return node;
+}
+
+}  // namespace aiinfra::cli
