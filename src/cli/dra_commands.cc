@@ -121,8 +121,9 @@ Result<Output> DraSchedule(Invocation& inv) {
   o.table = [yaml](std::ostream& os) { os << yaml; };
   if (unscheduled > 0) {
     o.failure = Error{error ? ErrorCode::kInvalidInput : ErrorCode::kNoResult,
-                      fmt::format("{} of {} pods could not be scheduled:{}", unscheduled,
-                                  placements.size(), failed)};
+                      fmt::format("{} of {} pods could not be scheduled (`aiinfra dra explain` "
+                                  "with the same files says why, node by node):{}",
+                                  unscheduled, placements.size(), failed)};
   }
   return o;
 }

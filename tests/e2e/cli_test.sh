@@ -33,27 +33,15 @@ verdict() {
 
 # expect NAME CODE [--out PATTERN]... [--err PATTERN]... -- ARGS...: runs the binary with ARGS;
 # passes when it exits CODE and every pattern matches a line of stdout (--out) or stderr (--err).
-expect() {
-  local name=$1 code=$2
-  shift 2
-  local out_pats="" err_pats=""
-  while [ "$1" != "--" ]; do
-    case $1 in
-      --out) out_pats+="$2"$'\n'; shift 2 ;;
-      --err) err_pats+="$2"$'\n'; shift 2 ;;
-      *) echo "FAIL $name: bad expect argument $1"; failed=$((failed + 1)); return ;;
-    esac
-  done
-  shift
-  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-  verdict "$name" "$code" $? "$out_pats" "$err_pats"
-}
+expect() { run_expect bin "$@"; }
 
 # expect_sh NAME CODE [--out PATTERN]... [--err PATTERN]... -- COMMAND: as expect, for a shell
 # command line (a pipeline) in which "$bin" names the binary.
-expect_sh() {
-  local name=$1 code=$2
-  shift 2
+expect_sh() { run_expect sh "$@"; }
+
+run_expect() {
+  local mode=$1 name=$2 code=$3
+  shift 3
   local out_pats="" err_pats=""
   while [ "$1" != "--" ]; do
     case $1 in
@@ -63,7 +51,11 @@ expect_sh() {
     esac
   done
   shift
-  bin="$bin" bash -c "set -o pipefail; $1" >"$tmp/out" 2>"$tmp/err"
+  if [ "$mode" = bin ]; then
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  else
+    bin="$bin" bash -c "set -o pipefail; $1" >"$tmp/out" 2>"$tmp/err"
+  fi
   verdict "$name" "$code" $? "$out_pats" "$err_pats"
 }
 
