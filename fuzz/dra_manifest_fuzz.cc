@@ -1,5 +1,5 @@
 // Fuzz target for dra/manifest.h: ReadManifests on the input as one manifest file, with and
-// without the API server's validation, and ToYaml on every claim read.
+// without the API server's validation, and ToYaml on every claim, slice, class and node read.
 //
 // Checked: never a crash; every error has a message and the code kInvalidInput; what validation
 // accepts, structural reading accepts too and reads to equal objects (validation only refuses,
@@ -81,6 +81,22 @@ void CheckRoundTrip(const ResourceClaim& claim, std::string_view input) {
   }
 }
 
+// ToYaml of a slice, a class or a node reads back to an equal object.
+template <typename T>
+void CheckObjectRoundTrip(const T& object, std::vector<T> Objects::*list, const char* kind,
+                          std::string_view input) {
+  const std::string text = aiinfra::dra::ToYaml(object);
+  auto again = ReadManifests({ManifestFile{"written.yaml", text}}, ReadOptions{.validate = false});
+  if (!again) {
+    Finding(std::string("ToYaml of a ") + kind + " does not read back: " + again.error().ToString(),
+            input);
+  }
+  const std::vector<T>& read = (*again).*list;
+  if (read.size() != 1 || !(read[0] == object)) {
+    Finding(std::string("ToYaml of a ") + kind + " reads back to another one:\n" + text, input);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -103,6 +119,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (loose) {
     for (const auto& claim : loose->resource_claims) CheckRoundTrip(claim, input);
+    for (const auto& slice : loose->resource_slices) {
+      CheckObjectRoundTrip(slice, &Objects::resource_slices, "ResourceSlice", input);
+    }
+    for (const auto& c : loose->device_classes) {
+      CheckObjectRoundTrip(c, &Objects::device_classes, "DeviceClass", input);
+    }
+    for (const auto& node : loose->nodes) {
+      CheckObjectRoundTrip(node, &Objects::nodes, "Node", input);
+    }
   }
   return 0;
 }

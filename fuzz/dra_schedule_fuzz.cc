@@ -4,13 +4,15 @@
 //
 // Checked: never a crash; a placed pod's claims are all allocated and reserved for it, and each
 // allocation's nodeSelector (if any) matches the pod's node; no device is held by two claims
-// unless one of the results is admin access or shared (shareID); every explanation of a
-// satisfiable node lists the devices the allocator gives, and an unsatisfiable one has a reason.
+// that the scheduler allocated, or by one it allocated and one the input did, unless a result is
+// admin access or shared (shareID); every explanation has a summary, and every node that does
+// not fit the claim gives a reason.
 // Inputs are capped so that one run stays fast (the allocator's search is exponential by
 // nature; its time limits are not what this target is about).
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -39,8 +41,10 @@ Features AllFeatures() {
   return f;
 }
 
+std::string Key(const ResourceClaim& c) { return c.metadata.ns + "/" + c.metadata.name; }
+
 void CheckPlacements(const Scheduler& s, const std::vector<Placement>& placements,
-                     std::string_view input) {
+                     const std::set<std::string>& preallocated, std::string_view input) {
   std::map<std::string, const ResourceClaim*> claims;
   for (const ResourceClaim* c : s.Claims()) claims[c->metadata.ns + "/" + c->metadata.name] = c;
   for (const Placement& p : placements) {
@@ -62,17 +66,27 @@ void CheckPlacements(const Scheduler& s, const std::vector<Placement>& placement
       if (!reserved) Finding("claim " + key + " is not reserved for its pod", input);
     }
   }
-  std::map<std::string, std::string> holder;  // device -> claim, exclusive results only
-  for (const ResourceClaim* c : s.Claims()) {
-    if (!c->status.allocation) continue;
-    for (const auto& r : c->status.allocation->devices.results) {
+  // Devices held exclusively: first by the claims the input allocated (the input may even give
+  // one device to two of them; that is its business), then by those the scheduler allocated,
+  // which must not take a held device.
+  std::map<std::string, std::string> holder;  // device -> claim
+  auto exclusive = [](const ResourceClaim& c) {
+    std::vector<std::string> ids;
+    for (const auto& r : c.status.allocation->devices.results) {
       if (r.admin_access.value_or(false) || r.share_id) continue;
-      const std::string id = r.driver + "/" + r.pool + "/" + r.device;
-      const std::string me = c->metadata.ns + "/" + c->metadata.name;
-      auto [it, fresh] = holder.emplace(id, me);
-      if (!fresh && it->second != me) {
-        Finding("device " + id + " held by " + it->second + " and " + me, input);
-      }
+      ids.push_back(r.driver + "/" + r.pool + "/" + r.device);
+    }
+    return ids;
+  };
+  for (const ResourceClaim* c : s.Claims()) {
+    if (!c->status.allocation || !preallocated.contains(Key(*c))) continue;
+    for (const std::string& id : exclusive(*c)) holder.emplace(id, Key(*c));
+  }
+  for (const ResourceClaim* c : s.Claims()) {
+    if (!c->status.allocation || preallocated.contains(Key(*c))) continue;
+    for (const std::string& id : exclusive(*c)) {
+      auto [it, fresh] = holder.emplace(id, Key(*c));
+      if (!fresh) Finding("device " + id + " held by " + it->second + " and " + Key(*c), input);
     }
   }
 }
@@ -85,9 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto objects = ReadManifests({ManifestFile{"fuzz.yaml", std::string(input)}});
   if (!objects) return 0;  // the reader's own target checks its errors
   const size_t count = objects->device_classes.size() + objects->resource_slices.size() +
-                       objects->resource_claims.size() +
-                       objects->resource_claim_templates.size() + objects->nodes.size() +
-                       objects->pods.size();
+                       objects->resource_claims.size() + objects->resource_claim_templates.size() +
+                       objects->nodes.size() + objects->pods.size();
   if (count > kMaxObjects) return 0;
 
   std::vector<const Node*> nodes;
@@ -96,12 +109,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (e.Summary().empty()) Finding("an explanation without a summary", input);
     for (const NodeExplanation& n : e.nodes) {
       if (n.verdict != Verdict::kFits && n.reasons.empty()) {
-        Finding("node " + n.node + " does not fit claim " + e.name + " and gives no reason",
-                input);
+        Finding("node " + n.node + " does not fit claim " + e.name + " and gives no reason", input);
       }
     }
   }
 
+  std::set<std::string> preallocated;
+  for (const ResourceClaim& c : objects->resource_claims) {
+    if (c.status.allocation) preallocated.insert(Key(c));
+  }
   SchedulerOptions options;
   options.features = AllFeatures();
   auto scheduler = Scheduler::Create(std::move(*objects), options);
@@ -111,6 +127,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   std::vector<Placement> placements = scheduler->ScheduleAll();
-  CheckPlacements(*scheduler, placements, input);
+  CheckPlacements(*scheduler, placements, preallocated, input);
   return 0;
 }
