@@ -43,6 +43,24 @@ int64_t Replica::outstanding_tokens() const {
   return n;
 }
 
+void Replica::AbortStep() {
+  for (Sequence* s : scheduled_) s->scheduled = 0;
+  scheduled_.clear();
+  in_flight_ = false;
+}
+
+std::vector<std::unique_ptr<Sequence>> Replica::TakeAll() {
+  std::vector<std::unique_ptr<Sequence>> out;
+  for (auto& s : running_) {
+    kv_.Free(s->blocks);
+    out.push_back(std::move(s));
+  }
+  running_.clear();
+  for (auto& s : waiting_) out.push_back(std::move(s));
+  waiting_.clear();
+  return out;
+}
+
 bool Replica::Fit(Sequence& seq, int64_t new_tokens) {
   const int64_t need = CeilDiv(seq.computed + new_tokens, kv_.block_size()) -
                        static_cast<int64_t>(seq.blocks.size());

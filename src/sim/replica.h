@@ -113,6 +113,12 @@ class Replica {
   // Ends the step in flight at `end` (= start + duration), reporting tokens and finishes.
   void FinishStep(double end, ReplicaSink& sink);
 
+  // Forgets the step in flight as if it never ran (the run stopped before it ended).
+  void AbortStep();
+  // Removes every sequence, running or waiting, freeing their blocks (a run that ends at its
+  // horizon reports them unfinished). Not while a step is in flight.
+  std::vector<std::unique_ptr<Sequence>> TakeAll();
+
   bool busy() const { return in_flight_; }
   bool idle() const { return running_.empty() && waiting_.empty(); }
   size_t running() const { return running_.size(); }

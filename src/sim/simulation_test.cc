@@ -1,0 +1,176 @@
+#include "sim/simulation.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+namespace aiinfra::sim {
+namespace {
+
+// Step time: 10 ms + 10 us per prefill token + 0.1 ms per decode.
+Replica LinearReplica(ReplicaConfig c) {
+  return Replica(
+      c,
+      [](const perf::BatchShape& b) {
+        return 0.01 + 1e-5 * b.prefill_tokens + 1e-4 * b.decode_seqs;
+      },
+      [](double tokens, double) {
+        perf::BatchShape b;
+        b.prefill_tokens = tokens;
+        return b;
+      },
+      [](double, double count) {
+        perf::BatchShape b;
+        b.decode_seqs = count;
+        return b;
+      },
+      0);
+}
+
+PoolSpec Pool(int replicas) {
+  PoolSpec p;
+  p.replica.num_blocks = 4000;
+  p.make_replica = [c = p.replica] { return LinearReplica(c); };
+  p.initial_replicas = replicas;
+  return p;
+}
+
+// Poisson arrivals of fixed-size requests.
+class PoissonSource : public ArrivalSource {
+ public:
+  PoissonSource(double rate, int n_in, int n_out, uint64_t seed, int limit = 1 << 30)
+      : gap_(rate), rng_(seed), n_in_(n_in), n_out_(n_out), limit_(limit) {}
+  std::optional<Arrival> Next() override {
+    if (made_ >= limit_) return std::nullopt;
+    t_ += gap_(rng_);
+    auto s = std::make_unique<Sequence>();
+    s->id = static_cast<uint64_t>(made_++);
+    s->arrival = t_;
+    s->n_in = n_in_;
+    s->n_out = n_out_;
+    return Arrival{std::move(s), 0};
+  }
+
+ private:
+  std::exponential_distribution<double> gap_;
+  std::mt19937_64 rng_;
+  double t_ = 0;
+  int n_in_, n_out_, limit_, made_ = 0;
+};
+
+class Collect : public SimObserver {
+ public:
+  void OnToken(const Sequence&, int, double) override { ++tokens; }
+  void OnFinish(std::unique_ptr<Sequence> s, int replica, double) override {
+    ++per_replica[replica];
+    finished.push_back(std::move(s));
+  }
+  void OnUnfinished(std::unique_ptr<Sequence> s, double) override {
+    unfinished.push_back(std::move(s));
+  }
+  void OnSample(const PoolSample& p) override { samples.push_back(p); }
+  void OnScale(const ScaleEvent& e) override { scales.push_back(e); }
+  int64_t tokens = 0;
+  std::map<int, int> per_replica;
+  std::vector<std::unique_ptr<Sequence>> finished, unfinished;
+  std::vector<PoolSample> samples;
+  std::vector<ScaleEvent> scales;
+};
+
+TEST(SimulationTest, EveryRequestFinishesOrIsReportedAndTokensAreConserved) {
+  PoolSpec pool = Pool(3);
+  pool.router.policy = RoutePolicy::kRoundRobin;
+  PoissonSource src(50, 200, 20, 1);
+  Collect c;
+  SimOptions o;
+  o.horizon = 60;
+  SimResult r = Simulate(pool, src, c, o);
+  EXPECT_EQ(r.arrivals, c.finished.size() + c.unfinished.size());
+  EXPECT_TRUE(c.unfinished.empty());  // drained past the horizon
+  EXPECT_EQ(c.tokens, static_cast<int64_t>(c.finished.size()) * 20);
+  EXPECT_NEAR(static_cast<double>(r.arrivals), 3000, 200);
+  for (const auto& s : c.finished) {
+    EXPECT_LE(s->arrival, s->t_sched);
+    EXPECT_LE(s->t_first, s->t_last);
+    EXPECT_EQ(s->generated, 20);
+  }
+  // Round-robin deals evenly.
+  for (auto [replica, n] : c.per_replica) EXPECT_NEAR(n, r.arrivals / 3.0, 1.0);
+  ASSERT_FALSE(c.samples.empty());
+  EXPECT_DOUBLE_EQ(c.samples[0].time, 1);
+  EXPECT_EQ(c.samples[0].replicas_ready, 3);
+}
+
+TEST(SimulationTest, WithoutDrainRequestsInFlightAtTheHorizonAreUnfinished) {
+  PoolSpec pool = Pool(1);
+  PoissonSource src(50, 200, 200, 2);
+  Collect c;
+  SimOptions o;
+  o.horizon = 10;
+  o.drain = false;
+  SimResult r = Simulate(pool, src, c, o);
+  EXPECT_GT(r.unfinished, 0u);
+  EXPECT_EQ(r.arrivals, c.finished.size() + c.unfinished.size());
+  EXPECT_LE(r.end_time, 10);
+}
+
+TEST(SimulationTest, IsDeterministicPerSeed) {
+  auto run = [](uint64_t seed) {
+    PoolSpec pool = Pool(2);
+    pool.router.policy = RoutePolicy::kRandom;
+    pool.router.seed = seed;
+    PoissonSource src(40, 300, 30, seed);
+    Collect c;
+    SimOptions o;
+    o.horizon = 30;
+    Simulate(pool, src, c, o);
+    std::vector<double> t;
+    for (const auto& s : c.finished) t.push_back(s->t_last);
+    return t;
+  };
+  EXPECT_EQ(run(5), run(5));
+  EXPECT_NE(run(5), run(6));
+}
+
+TEST(SimulationTest, HpaAddsReplicasThatServeAfterTheirColdStart) {
+  PoolSpec pool = Pool(1);
+  pool.cold_start = {.scheduling = 5, .image_pull = 20, .weight_load = 30, .warmup = 5};
+  pool.autoscaler = AutoscalerSpec{};
+  pool.autoscaler->hpa.max_replicas = 8;
+  pool.autoscaler->target = 4;  // requests in flight per replica
+  PoissonSource src(40, 500, 200, 3);
+  Collect c;
+  SimOptions o;
+  o.horizon = 300;
+  SimResult r = Simulate(pool, src, c, o);
+  ASSERT_FALSE(c.scales.empty());
+  const ScaleEvent& first = c.scales.front();
+  EXPECT_DOUBLE_EQ(first.time, 15);  // the first sync
+  EXPECT_EQ(first.from, 1);
+  EXPECT_GT(first.to, 1);
+  EXPECT_GT(r.peak_replicas, 1);
+  // Nothing is served by a new replica before its 60 s cold start has passed.
+  int added_serving_early = 0;
+  for (const PoolSample& p : c.samples) {
+    if (p.time < first.time + 60) added_serving_early += p.replicas_ready > 1;
+    if (p.time > first.time && p.time < first.time + 60) EXPECT_GT(p.replicas_starting, 0);
+  }
+  EXPECT_EQ(added_serving_early, 0);
+  EXPECT_EQ(r.arrivals, c.finished.size() + c.unfinished.size());
+}
+
+TEST(SimulationTest, RequestsWaitInTheRouterWhileNoReplicaIsReady) {
+  PoolSpec pool = Pool(0);
+  PoissonSource src(10, 100, 5, 4, 20);
+  Collect c;
+  SimOptions o;
+  o.horizon = 100;
+  SimResult r = Simulate(pool, src, c, o);
+  EXPECT_EQ(r.arrivals, 20u);
+  EXPECT_EQ(c.unfinished.size(), 20u);
+  EXPECT_TRUE(c.finished.empty());
+}
+
+}  // namespace
+}  // namespace aiinfra::sim
