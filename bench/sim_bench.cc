@@ -73,8 +73,8 @@ class ConversationSource : public ArrivalSource {
 
 class CountTokens : public SimObserver {
  public:
-  void OnToken(const Sequence&, int, double) override { ++tokens; }
-  void OnFinish(std::unique_ptr<Sequence>, int, double) override {}
+  void OnToken(const Sequence&, int, int, double) override { ++tokens; }
+  void OnFinish(std::unique_ptr<Sequence>, int, int, double) override {}
   void OnUnfinished(std::unique_ptr<Sequence>, double) override {}
   int64_t tokens = 0;
 };

@@ -64,6 +64,8 @@ struct Sequence {
   int64_t computed = 0;       // tokens whose KV is in the cache
   int64_t cached_tokens = 0;  // prompt tokens served from the prefix cache at first admission
   int preemptions = 0;
+  // Disaggregated prefill: the sequence leaves its (prefill) replica after its first token.
+  bool prefill_only = false;
 
   // Internal to the replica.
   std::vector<int32_t> blocks;
@@ -71,7 +73,7 @@ struct Sequence {
   int64_t scheduled = 0;  // tokens scheduled in the step in flight
 
   int64_t tokens() const { return static_cast<int64_t>(n_in) + generated; }
-  bool done() const { return generated >= n_out; }
+  bool done() const { return generated >= (prefill_only ? 1 : n_out); }
 };
 
 // What a replica reports as its steps end.

@@ -57,6 +57,22 @@ struct PoolSpec {
   std::optional<AutoscalerSpec> autoscaler;
 };
 
+// Prefill/decode disaggregation: requests are prefilled in one pool, their KV cache moves to a
+// replica of the decode pool, which generates the rest. Each prefill replica sends over one
+// link at a time (transfers queue behind each other: contention), taking
+// latency + bytes / bandwidth per request.
+struct KvTransferSpec {
+  double bandwidth = 0;  // bytes/s of a prefill replica's link; 0: instantaneous
+  double latency = 0;    // seconds per transfer
+  std::function<double(const Sequence&)> bytes;  // the KV bytes of a sequence's prompt
+};
+
+struct ClusterSpec {
+  PoolSpec pool;                   // the aggregated pool, or the prefill pool with `decode`
+  std::optional<PoolSpec> decode;  // present: disaggregated
+  KvTransferSpec transfer;
+};
+
 // One request handed to the simulation.
 struct Arrival {
   std::unique_ptr<Sequence> seq;
@@ -71,6 +87,7 @@ class ArrivalSource {
 };
 
 struct PoolSample {
+  int pool = 0;
   double time = 0;
   int replicas_ready = 0;
   int replicas_starting = 0;
@@ -81,17 +98,23 @@ struct PoolSample {
 };
 
 struct ScaleEvent {
+  int pool = 0;
   double time = 0;
   int from = 0;
   int to = 0;
   HpaDecision decision;
 };
 
+// Replicas are numbered per pool: pool 0 is the aggregated or prefill pool, pool 1 the decode
+// pool.
 class SimObserver {
  public:
   virtual ~SimObserver() = default;
-  virtual void OnToken(const Sequence& seq, int replica, double t) = 0;
-  virtual void OnFinish(std::unique_ptr<Sequence> seq, int replica, double t) = 0;
+  virtual void OnToken(const Sequence& seq, int pool, int replica, double t) = 0;
+  virtual void OnFinish(std::unique_ptr<Sequence> seq, int pool, int replica, double t) = 0;
+  // A disaggregated request's KV cache reached the decode pool after `seconds` of transfer
+  // (queueing behind other transfers included).
+  virtual void OnTransfer(const Sequence&, double seconds) { (void)seconds; }
   // Requests still in the system at the horizon (never finished).
   virtual void OnUnfinished(std::unique_ptr<Sequence> seq, double horizon) = 0;
   virtual void OnSample(const PoolSample&) {}
@@ -108,6 +131,7 @@ struct SimResult {
   int peak_replicas = 0;
   int64_t prefix_queried_tokens = 0;
   int64_t prefix_hit_tokens = 0;
+  uint64_t transfers = 0;
 };
 
 struct SimOptions {
@@ -117,7 +141,10 @@ struct SimOptions {
   double drain_limit = 3600;   // ... but at most this long past it
 };
 
-// Runs the pool on the source's requests. The source, observer and spec outlive the call.
+// Runs the cluster on the source's requests. The source, observer and spec outlive the call.
+SimResult Simulate(const ClusterSpec& cluster, ArrivalSource& source, SimObserver& observer,
+                   const SimOptions& options);
+// One aggregated pool.
 SimResult Simulate(const PoolSpec& pool, ArrivalSource& source, SimObserver& observer,
                    const SimOptions& options);
 

@@ -61,8 +61,8 @@ class PoissonSource : public ArrivalSource {
 
 class Collect : public SimObserver {
  public:
-  void OnToken(const Sequence&, int, double) override { ++tokens; }
-  void OnFinish(std::unique_ptr<Sequence> s, int replica, double) override {
+  void OnToken(const Sequence&, int, int, double) override { ++tokens; }
+  void OnFinish(std::unique_ptr<Sequence> s, int, int replica, double) override {
     ++per_replica[replica];
     finished.push_back(std::move(s));
   }
@@ -70,6 +70,8 @@ class Collect : public SimObserver {
     unfinished.push_back(std::move(s));
   }
   void OnSample(const PoolSample& p) override { samples.push_back(p); }
+  void OnTransfer(const Sequence&, double seconds) override { transfer_seconds.push_back(seconds); }
+  std::vector<double> transfer_seconds;
   void OnScale(const ScaleEvent& e) override { scales.push_back(e); }
   int64_t tokens = 0;
   std::map<int, int> per_replica;
@@ -170,6 +172,83 @@ TEST(SimulationTest, RequestsWaitInTheRouterWhileNoReplicaIsReady) {
   EXPECT_EQ(r.arrivals, 20u);
   EXPECT_EQ(c.unfinished.size(), 20u);
   EXPECT_TRUE(c.finished.empty());
+}
+
+// A source of given requests.
+class ListSource : public ArrivalSource {
+ public:
+  void Add(double t, int n_in, int n_out) {
+    auto s = std::make_unique<Sequence>();
+    s->id = list_.size();
+    s->arrival = t;
+    s->n_in = n_in;
+    s->n_out = n_out;
+    list_.push_back(std::move(s));
+  }
+  std::optional<Arrival> Next() override {
+    if (next_ >= list_.size()) return std::nullopt;
+    return Arrival{std::move(list_[next_++]), 0};
+  }
+
+ private:
+  std::vector<std::unique_ptr<Sequence>> list_;
+  size_t next_ = 0;
+};
+
+ClusterSpec Disaggregated() {
+  ClusterSpec c;
+  c.pool = Pool(1);
+  c.decode = Pool(1);
+  c.transfer.bandwidth = 1e9;                              // 1 GB/s
+  c.transfer.latency = 0.001;                              // 1 ms
+  c.transfer.bytes = [](const Sequence&) { return 1e6; };  // 1 MB: 1 ms on the link
+  return c;
+}
+
+TEST(SimulationTest, DisaggregatedRequestMovesItsKvToTheDecodePool) {
+  ClusterSpec c = Disaggregated();
+  ListSource src;
+  src.Add(0, 1000, 5);
+  Collect col;
+  SimResult r = Simulate(c, src, col, {});
+  ASSERT_EQ(col.finished.size(), 1u);
+  const Sequence& s = *col.finished[0];
+  const double prefill = 0.01 + 1000 * 1e-5;
+  EXPECT_DOUBLE_EQ(s.t_first, prefill);  // the first token comes out of the prefill
+  // 2 ms of transfer, then 4 decode steps of one sequence on the decode replica.
+  EXPECT_NEAR(s.t_last, prefill + 0.002 + 4 * (0.01 + 1e-4), 1e-12);
+  EXPECT_EQ(col.per_replica.size(), 1u);
+  EXPECT_EQ(col.tokens, 5);
+  EXPECT_EQ(r.transfers, 1u);
+  ASSERT_EQ(col.transfer_seconds.size(), 1u);
+  EXPECT_NEAR(col.transfer_seconds[0], 0.002, 1e-12);
+}
+
+TEST(SimulationTest, TransfersFromOnePrefillReplicaQueueOnItsLink) {
+  ClusterSpec c = Disaggregated();
+  c.transfer.bandwidth = 1e7;  // 100 ms per transfer: longer than a prefill step
+  ListSource src;
+  src.Add(0, 100, 3);
+  src.Add(0, 100, 3);
+  Collect col;
+  Simulate(c, src, col, {});
+  // The first request is prefilled alone in [0, 11 ms] (the engine starts a step as soon as it
+  // has work), the second in [11, 22 ms]. The first transfer holds the link until 111 ms, so
+  // the second waits 89 ms for it: 0.111 + 0.1 + 0.001 - 0.022 = 0.19 s.
+  ASSERT_EQ(col.transfer_seconds.size(), 2u);
+  EXPECT_NEAR(col.transfer_seconds[0], 0.101, 1e-12);
+  EXPECT_NEAR(col.transfer_seconds[1], 0.19, 1e-12);
+  EXPECT_EQ(col.finished.size(), 2u);
+}
+
+TEST(SimulationTest, ASingleTokenRequestFinishesInThePrefillPool) {
+  ClusterSpec c = Disaggregated();
+  ListSource src;
+  src.Add(0, 100, 1);
+  Collect col;
+  SimResult r = Simulate(c, src, col, {});
+  EXPECT_EQ(col.finished.size(), 1u);
+  EXPECT_EQ(r.transfers, 0u);
 }
 
 }  // namespace
