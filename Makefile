@@ -23,8 +23,7 @@ build: configure
 
 # Until the simulator lands, the main job is the hardware layer on the default SuperNode.
 run: build
-	$(AIINFRA) hw show gb200-nvl72
-	$(AIINFRA) hw collective --system gb200-nvl72 --op all_reduce --gpus 72 --sweep
+	$(AIINFRA) sim
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

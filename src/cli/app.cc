@@ -424,6 +424,7 @@ void RegisterCommands(CommandTable& table) {
   RegisterModelCommands(table);
   RegisterPerfCommands(table);
   RegisterPlanCommands(table);
+  RegisterSimCommands(table);
   RegisterDraCommands(table);
   RegisterDraSlicesCommand(table);
   RegisterDraExplainCommand(table);

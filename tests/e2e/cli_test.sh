@@ -217,6 +217,24 @@ expect_sh dra-slices-allocate 0 --out 'device: pci-0000-18-00-0' --out 'device: 
 expect dra-slices-list 0 --out 'device: gpu-0' \
   -- dra allocate --node node-1 -f "$tmp/slices-list.yaml" -f "$tmp/slice-claims.yaml"
 
+# `sim`: the built-in scenario runs, scales and reports the metrics of specs/metrics.md.
+expect sim-default 0 --out '^scenario llama-70b-chat-autoscaling' --out 'main pool: 2 -> [3-8] replicas' \
+  --out '^ttft +per-request' --out '^itl +pooled' --out '^chat ' --out '^slo_attainment' -- sim
+expect sim-json 0 --out '"request_throughput"' --out '"scale_events"' -- sim -o json
+cat >"$tmp/small.yaml" <<'YAML'
+seed: 3
+duration: 20s
+model: llama-3.1-8b
+deployment: {system: hgx-h100, tp: 1, replicas: 1}
+workload:
+  arrivals: {kind: poisson, rate: 4/s}
+  classes: [{name: chat, input: 400, output: 40}]
+YAML
+expect sim-file 0 --out '^scenario scenario' -- sim "$tmp/small.yaml" --series "$tmp/series.csv"
+check sim-series grep -q '^t,' "$tmp/series.csv"
+sed 's/hgx-h100/hgx-h999/' "$tmp/small.yaml" >"$tmp/bad.yaml"
+expect sim-bad-system 3 --err 'bad.yaml:4' --err 'hgx-h999' -- sim "$tmp/bad.yaml"
+
 # `dra schedule`: the pods of data/dra/schedule-pods.yaml on two HGX H100 nodes. train-0 fills
 # node-1, the inference pods pack onto node-2, train-1 finds no node (exit 4, reason on stderr).
 "$bin" dra slices --system hgx-h100 --nodes 2 >"$tmp/hgx2.yaml"

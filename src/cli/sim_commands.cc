@@ -1,0 +1,124 @@
+// `aiinfra sim`: the serving simulator on a scenario file, or on the built-in default scenario.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <sstream>
+
+#include "cli/app.h"
+#include "cli/perf_options.h"
+#include "metrics/summary.h"
+#include "sim/scenario.h"
+
+namespace aiinfra::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr const char* kDefaultScenario = "scenarios/default.yaml";
+
+Result<sim::Scenario> LoadScenario(Invocation& inv) {
+  if (inv.Has("scenario")) {
+    const std::string path = inv.Get("scenario");
+    AIINFRA_TRY(std::string text, inv.env.ReadFile(path));
+    return sim::ParseScenario(text, path);
+  }
+  AIINFRA_TRY(auto files, inv.data.List("scenarios"));
+  for (const DataFile& f : files) {
+    if (f.relative == kDefaultScenario) return sim::ParseScenario(f.contents, f.display);
+  }
+  return Fail(ErrorCode::kNotFound, "the built-in scenario data/scenarios/default.yaml is missing");
+}
+
+Json ScaleJson(const sim::ScaleEvent& e) {
+  return Json{{"time", e.time},
+              {"pool", e.pool == 0 ? "main" : "decode"},
+              {"from", e.from},
+              {"to", e.to},
+              {"recommended", e.decision.recommended}};
+}
+
+Result<Output> Sim(Invocation& inv) {
+  AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv));
+  AIINFRA_TRY(PerfContext ctx, PerfContext::Load(inv));
+  sim::Catalogs catalogs{&ctx.hardware, &ctx.models, &ctx.calibration, &ctx.tuning, &inv.env};
+  const auto start = std::chrono::steady_clock::now();
+  AIINFRA_TRY(sim::ScenarioResult r, sim::RunScenario(scenario, catalogs));
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (inv.Has("series")) {
+    std::ostringstream csv;
+    r.series.WriteCsv(csv);
+    AIINFRA_CHECK_OK(inv.env.WriteFile(inv.Get("series"), csv.str()));
+  }
+  const sim::SimResult& s = r.sim;
+  const double hit = s.prefix_queried_tokens > 0
+                         ? static_cast<double>(s.prefix_hit_tokens) / s.prefix_queried_tokens
+                         : 0;
+  Json scales = Json::array();
+  for (const auto& e : r.scales) scales.push_back(ScaleJson(e));
+  Json data{{"scenario", scenario.name},
+            {"file", scenario.file},
+            {"simulated_seconds", s.end_time},
+            {"wall_seconds", wall},
+            {"steps", s.steps},
+            {"requests", s.arrivals},
+            {"finished", s.finished},
+            {"unfinished", s.unfinished},
+            {"preemptions", s.preemptions},
+            {"prefix_cache_hit_rate", hit},
+            {"kv_transfers", s.transfers},
+            {"peak_replicas", s.peak_replicas},
+            {"gpus_per_replica", r.gpus_per_replica},
+            {"kv_blocks_per_replica", r.kv_blocks_per_replica},
+            {"cold_start_seconds", r.cold_start_seconds},
+            {"scale_events", scales},
+            {"warnings", r.warnings},
+            {"summary", metrics::ToJson(r.summary)}};
+  Output o{.data = data};
+  const std::string table = metrics::RenderTable(r.summary);
+  o.table = [=](std::ostream& os) {
+    os << fmt::format("scenario {} ({})\n", scenario.name, scenario.file);
+    if (!scenario.description.empty()) os << scenario.description << "\n";
+    os << fmt::format(
+        "simulated {:.0f} s in {:.2f} s of wall time ({:.0f}x real time): {} steps, {} requests "
+        "({} finished, {} unfinished), {} preemptions, prefix-cache hit rate {:.1f}%, peak "
+        "{} replicas of {} GPUs, cold start {:.0f} s\n",
+        s.end_time, wall, wall > 0 ? s.end_time / wall : 0.0, s.steps, s.arrivals, s.finished,
+        s.unfinished, s.preemptions, 100 * hit, s.peak_replicas, r.gpus_per_replica,
+        r.cold_start_seconds);
+    for (const auto& e : r.scales) {
+      os << fmt::format("  t={:>6.0f} s  {} pool: {} -> {} replicas\n", e.time,
+                        e.pool == 0 ? "main" : "decode", e.from, e.to);
+    }
+    for (const auto& w : r.warnings) os << "warning: " << w << "\n";
+    os << "\n" << table;
+  };
+  return o;
+}
+
+}  // namespace
+
+void RegisterSimCommands(CommandTable& table) {
+  table.Add({
+      .path = {"sim"},
+      .summary = "Simulate serving under traffic: TTFT, TPOT, ITL, goodput, replicas over time",
+      .description =
+          "Runs a scenario (data/scenarios/ documents the format): a model deployed on catalog "
+          "hardware, aggregated or with prefill/decode disaggregation, behind a router, with "
+          "the Kubernetes HPA adding replicas that pay a cold start, under a workload of "
+          "arrival processes, length distributions, sessions or a replayed trace. Each replica "
+          "schedules as vLLM V1 does (continuous batching, chunked prefill, paged KV cache with "
+          "prefix caching, preemption) with step times from the performance model. Without a "
+          "file, runs the built-in default scenario. Prints the run and the metrics of "
+          "specs/metrics.md overall and per class.",
+      .options = {{.name = "series",
+                   .value_name = "FILE",
+                   .help = "write the 1-second time series as CSV"}},
+      .positionals = {{.name = "scenario", .help = "scenario YAML file", .required = false}},
+      .examples = {"aiinfra sim", "aiinfra sim data/scenarios/default.yaml -o json",
+                   "aiinfra sim my-scenario.yaml --series series.csv"},
+      .handler = Sim,
+  });
+}
+
+}  // namespace aiinfra::cli

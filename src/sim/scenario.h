@@ -1,0 +1,121 @@
+// A scenario: what `aiinfra sim` runs (issue 4, items 1 and 7). One YAML document:
+//
+//   name: chat-70b                      # and an optional description
+//   seed: 7                             # default 1; the workload's seed unless it has its own
+//   duration: 10min                     # arrivals stop here (the workload's unless it has one)
+//   model: llama-3.1-70b                # a catalog id or alias
+//   weights: fp8                        # dtype of the weights (default bf16)
+//   kv_cache: fp8                       # dtype of the KV cache (default bf16)
+//   deployment:                         # aggregated serving; or `prefill:` + `decode:`
+//     system: hgx-h200                  # a catalog system
+//     tp: 4                             # pp, ep, dp_attention as perf knows them (default 1)
+//     replicas: 2                       # initial replicas
+//     engine: {max_num_seqs: 256, max_num_batched_tokens: 8192, chunked_prefill: true,
+//              prefix_caching: true, block_size: 16, gpu_memory_utilization: 0.9}
+//     autoscaler: {min: 1, max: 8, metric: requests | kv_usage, target: 32, sync_period: 15s,
+//                  scale_down_window: 300s, tolerance: 0.1}
+//     cold_start: {scheduling: 5s, image_pull: 60s, storage_bandwidth: 2GB/s, warmup: 30s}
+//   kv_transfer: {network: scale-out | scale-up}   # disaggregated only (default scale-out)
+//   router: {policy: prefix-affinity, queue_weight: 1, kv_weight: 1, prefix_weight: 1}
+//   slos: "ttft<=2s,tpot<=50ms"         # metrics/slo.h syntax; applies to every class
+//   class_slos: {batch: "e2e<=60s"}     # per class, by name
+//   workload: {...}                     # workload/README.md
+//
+// Every error names file:line and the field. The weight load of a cold start is the replica's
+// weight bytes over `storage_bandwidth`; a KV transfer moves the prompt's KV bytes over the
+// prefill replica's links: its GPUs' NICs (scale-out) or their NVLink (scale-up).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/env.h"
+#include "common/result.h"
+#include "hw/catalog.h"
+#include "hw/collective_tuning.h"
+#include "metrics/series.h"
+#include "metrics/slo.h"
+#include "metrics/summary.h"
+#include "model/catalog.h"
+#include "model/dtype.h"
+#include "perf/calibration.h"
+#include "perf/deployment.h"
+#include "sim/simulation.h"
+#include "workload/workload.h"
+
+namespace aiinfra::sim {
+
+struct ColdStartSpec {
+  double scheduling = 0;
+  double image_pull = 0;
+  double storage_bandwidth = 0;  // bytes/s; 0: weights load instantly
+  double warmup = 0;
+};
+
+struct ScaleSpec {
+  int min = 1;
+  int max = 1;
+  ScaleMetric metric = ScaleMetric::kRequestsPerReplica;
+  double target = 1;
+  double sync_period = 15;
+  double scale_down_window = 300;
+  double tolerance = 0.1;
+};
+
+struct PoolScenario {
+  std::string system;
+  perf::Parallelism parallel;
+  int replicas = 1;
+  ReplicaConfig engine;
+  double gpu_memory_utilization = 0.9;
+  std::optional<ScaleSpec> autoscaler;
+  ColdStartSpec cold_start;
+};
+
+struct Scenario {
+  std::string file;
+  std::string name;
+  std::string description;
+  uint64_t seed = 1;
+  std::optional<double> duration;
+  std::string model;
+  Location model_at, pool_system_at, decode_system_at;  // for errors found when running
+  model::Dtype weights = model::Dtype::kBF16;
+  model::Dtype kv = model::Dtype::kBF16;
+  PoolScenario pool;                   // aggregated, or prefill when `decode` is set
+  std::optional<PoolScenario> decode;  // disaggregated
+  bool kv_over_scale_up = false;
+  RouterConfig router;
+  metrics::SloSet slos;
+  std::map<std::string, metrics::SloSet> class_slos;
+  workload::WorkloadSpec workload;
+};
+
+Result<Scenario> ParseScenario(std::string_view text, const std::string& file);
+
+struct Catalogs {
+  const hw::Catalog* hardware = nullptr;
+  const model::ModelCatalog* models = nullptr;
+  const perf::CalibrationSet* calibration = nullptr;
+  const hw::CollectiveTuning* tuning = nullptr;
+  Env* env = nullptr;  // to read a model given as a config.json path; null: catalog ids only
+};
+
+struct ScenarioResult {
+  metrics::RunSummary summary;
+  SimResult sim;
+  std::vector<ScaleEvent> scales;
+  metrics::TimeSeries series;
+  std::vector<std::string> warnings;
+  int gpus_per_replica = 0;
+  int64_t kv_blocks_per_replica = 0;
+  double cold_start_seconds = 0;  // of one replica of the first pool
+};
+
+// Runs the scenario. kInvalidInput naming the scenario field for an unknown model or system, a
+// deployment that does not fit in memory, or a workload that cannot start.
+Result<ScenarioResult> RunScenario(const Scenario& scenario, const Catalogs& catalogs);
+
+}  // namespace aiinfra::sim
