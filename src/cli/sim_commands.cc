@@ -2,10 +2,13 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "cli/app.h"
 #include "cli/perf_options.h"
+#include "common/progress.h"
 #include "metrics/summary.h"
 #include "sim/scenario.h"
 
@@ -41,8 +44,23 @@ Result<Output> Sim(Invocation& inv) {
   AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv));
   AIINFRA_TRY(PerfContext ctx, PerfContext::Load(inv));
   sim::Catalogs catalogs{&ctx.hardware, &ctx.models, &ctx.calibration, &ctx.tuning, &inv.env};
+  sim::RunOptions run;
+  std::unique_ptr<Env::OutputFile> requests;
+  if (inv.Has("requests")) {
+    AIINFRA_TRY(requests, inv.env.CreateOutputFile(inv.Get("requests")));
+    run.requests_csv = requests.get();
+  }
+  // Simulated seconds against the horizon, on stderr and only at a terminal (ProgressBar
+  // decides).
+  std::optional<ProgressBar> bar;
+  run.progress = [&bar](double t, double horizon) {
+    if (!bar && std::isfinite(horizon) && horizon < 1e11) bar.emplace("simulated s", horizon);
+    if (bar) bar->Update(t);
+  };
   const auto start = std::chrono::steady_clock::now();
-  AIINFRA_TRY(sim::ScenarioResult r, sim::RunScenario(scenario, catalogs));
+  AIINFRA_TRY(sim::ScenarioResult r, sim::RunScenario(scenario, catalogs, run));
+  if (bar) bar->Finish();
+  if (requests) AIINFRA_CHECK_OK(requests->Commit());
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (inv.Has("series")) {
@@ -113,7 +131,10 @@ void RegisterSimCommands(CommandTable& table) {
           "specs/metrics.md overall and per class.",
       .options = {{.name = "series",
                    .value_name = "FILE",
-                   .help = "write the 1-second time series as CSV"}},
+                   .help = "write the 1-second time series as CSV"},
+                  {.name = "requests",
+                   .value_name = "FILE",
+                   .help = "write one CSV row per request, streamed as they end"}},
       .positionals = {{.name = "scenario", .help = "scenario YAML file", .required = false}},
       .examples = {"aiinfra sim", "aiinfra sim data/scenarios/default.yaml -o json",
                    "aiinfra sim my-scenario.yaml --series series.csv"},

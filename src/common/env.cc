@@ -90,6 +90,74 @@ Status RealEnv::WriteFile(const std::string& path, const std::string& contents) 
   return {};
 }
 
+namespace {
+
+// Collects the pieces and writes them with the Env's WriteFile on Commit.
+class BufferedOutputFile : public Env::OutputFile {
+ public:
+  BufferedOutputFile(Env& env, std::string path) : env_(env), path_(std::move(path)) {}
+  Status Write(std::string_view piece) override {
+    buffer_.append(piece);
+    return {};
+  }
+  Status Commit() override { return env_.WriteFile(path_, buffer_); }
+
+ private:
+  Env& env_;
+  std::string path_;
+  std::string buffer_;
+};
+
+// Streams to a temporary file beside the destination; Commit renames it into place.
+class StreamedOutputFile : public Env::OutputFile {
+ public:
+  StreamedOutputFile(std::string path, std::string temp, std::FILE* f)
+      : path_(std::move(path)), temp_(std::move(temp)), f_(f) {}
+  ~StreamedOutputFile() override {
+    if (f_) std::fclose(f_);
+    if (!committed_) std::remove(temp_.c_str());
+  }
+  Status Write(std::string_view piece) override {
+    if (!f_) return Fail(ErrorCode::kInvalidInput, fmt::format("\"{}\" is closed", path_));
+    if (std::fwrite(piece.data(), 1, piece.size(), f_) != piece.size()) return Failed(errno);
+    return {};
+  }
+  Status Commit() override {
+    if (!f_) return Fail(ErrorCode::kInvalidInput, fmt::format("\"{}\" is closed", path_));
+    const int closed = std::fclose(f_);
+    f_ = nullptr;
+    if (closed != 0) return Failed(errno);
+    if (std::rename(temp_.c_str(), path_.c_str()) != 0) return Failed(errno);
+    committed_ = true;
+    return {};
+  }
+
+ private:
+  Status Failed(int err) {
+    return Fail(ErrorCode::kInvalidInput,
+                fmt::format("cannot write \"{}\": {}", path_, ErrnoText(err != 0 ? err : EIO)));
+  }
+  std::string path_, temp_;
+  std::FILE* f_;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Env::OutputFile>> Env::CreateOutputFile(const std::string& path) {
+  return std::unique_ptr<OutputFile>(new BufferedOutputFile(*this, path));
+}
+
+Result<std::unique_ptr<Env::OutputFile>> RealEnv::CreateOutputFile(const std::string& path) {
+  std::string temp = TempPathFor(path);
+  std::FILE* f = std::fopen(temp.c_str(), "wb");
+  if (f == nullptr) {
+    return Fail(ErrorCode::kInvalidInput,
+                fmt::format("cannot write \"{}\": {}", path, ErrnoText(errno)));
+  }
+  return std::unique_ptr<OutputFile>(new StreamedOutputFile(path, std::move(temp), f));
+}
+
 bool RealEnv::FileExists(const std::string& path) {
   std::error_code ec;
   return std::filesystem::exists(path, ec);

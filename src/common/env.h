@@ -11,6 +11,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 
@@ -35,6 +36,17 @@ class Env {
   // Writes atomically: to a temporary file beside `path`, then renames it over `path`, so a
   // crash never leaves half a file. Creates no directories.
   virtual Status WriteFile(const std::string& path, const std::string& contents) = 0;
+  // A file written piece by piece, for output too large to hold (a simulation's per-request
+  // CSV). Nothing appears at `path` until Commit(); destroyed without Commit(), nothing is left
+  // behind. This default collects the pieces and commits with WriteFile; RealEnv streams them
+  // to a temporary file beside `path` and renames it into place.
+  class OutputFile {
+   public:
+    virtual ~OutputFile() = default;
+    virtual Status Write(std::string_view piece) = 0;
+    virtual Status Commit() = 0;
+  };
+  virtual Result<std::unique_ptr<OutputFile>> CreateOutputFile(const std::string& path);
   virtual bool FileExists(const std::string& path) = 0;
   // Creates `path` and any missing parents (like `mkdir -p`); success if it is already a
   // directory. kInvalidInput if it cannot be created or exists as something else.
@@ -51,6 +63,7 @@ class RealEnv : public Env {
   std::mt19937_64& Rng() override { return rng_; }
   Result<std::string> ReadFile(const std::string& path) override;
   Status WriteFile(const std::string& path, const std::string& contents) override;
+  Result<std::unique_ptr<OutputFile>> CreateOutputFile(const std::string& path) override;
   bool FileExists(const std::string& path) override;
   Status CreateDirectories(const std::string& path) override;
 

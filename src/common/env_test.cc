@@ -131,6 +131,41 @@ TEST(RealEnvTest, WriteThenReadRoundTrips) {
   EXPECT_EQ(dir.Entries(), std::vector<std::string>{"out.bin"});
 }
 
+TEST(RealEnvTest, OutputFileAppearsOnlyOnCommit) {
+  TempDir dir;
+  RealEnv env;
+  const std::string path = (dir.path() / "rows.csv").string();
+  {
+    auto f = env.CreateOutputFile(path);
+    ASSERT_TRUE(f.has_value()) << f.error().message;
+    ASSERT_TRUE((*f)->Write("a,b\n").has_value());
+    ASSERT_TRUE((*f)->Write("1,2\n").has_value());
+    EXPECT_FALSE(env.FileExists(path));  // still a temporary file
+    ASSERT_TRUE((*f)->Commit().has_value());
+  }
+  EXPECT_EQ(*env.ReadFile(path), "a,b\n1,2\n");
+  {
+    auto f = env.CreateOutputFile(path);
+    ASSERT_TRUE(f.has_value());
+    ASSERT_TRUE((*f)->Write("half").has_value());
+  }  // abandoned: the old file stays whole and nothing else is left
+  EXPECT_EQ(*env.ReadFile(path), "a,b\n1,2\n");
+  EXPECT_EQ(dir.Entries(), std::vector<std::string>{"rows.csv"});
+  auto bad = env.CreateOutputFile((dir.path() / "no" / "such" / "dir.csv").string());
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("cannot write"), std::string::npos);
+}
+
+TEST(FakeEnvTest, OutputFileIsBufferedUntilCommit) {
+  FakeEnv env;
+  auto f = env.CreateOutputFile("x.csv");
+  ASSERT_TRUE(f.has_value());
+  ASSERT_TRUE((*f)->Write("1").has_value());
+  EXPECT_FALSE(env.FileExists("x.csv"));
+  ASSERT_TRUE((*f)->Commit().has_value());
+  EXPECT_EQ(env.files().at("x.csv"), "1");
+}
+
 TEST(RealEnvTest, EmptyFileRoundTrips) {
   TempDir dir;
   RealEnv env;

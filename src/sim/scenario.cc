@@ -285,8 +285,17 @@ class GeneratorSource : public ArrivalSource {
 class MetricsObserver : public SimObserver {
  public:
   MetricsObserver(metrics::MetricsCollector& collector, metrics::TimeSeries& series,
-                  std::vector<ScaleEvent>& scales)
-      : collector_(collector), series_(series), scales_(scales) {}
+                  std::vector<ScaleEvent>& scales, const RunOptions& options,
+                  std::vector<std::string> class_names, double horizon)
+      : collector_(collector),
+        series_(series),
+        scales_(scales),
+        options_(options),
+        class_names_(std::move(class_names)),
+        horizon_(horizon) {
+    if (options_.requests_csv) Keep(options_.requests_csv->Write(metrics::RecordCsvHeader()));
+  }
+  std::optional<Error> write_error;
 
   void OnToken(const Sequence& seq, int, int replica, double t) override {
     metrics::RequestRecord& r = Record(seq);
@@ -308,6 +317,7 @@ class MetricsObserver : public SimObserver {
   }
   void OnSample(const PoolSample& p) override {
     using TS = metrics::TimeSeries;
+    if (options_.progress && p.pool == 0) options_.progress(p.time, horizon_);
     // Pools are summed (a disaggregated run has two samples per tick).
     auto& acc = pending_[p.time];
     acc.running += p.running;
@@ -345,12 +355,24 @@ class MetricsObserver : public SimObserver {
     if (seq.t_sched >= 0) r.t_sched = seq.t_sched;
     r.n_cached = static_cast<uint32_t>(seq.cached_tokens);
     collector_.Add(r);
+    if (options_.requests_csv && !write_error) {
+      const size_t c = static_cast<size_t>(seq.class_index);
+      Keep(options_.requests_csv->Write(
+          metrics::RecordCsvRow(r, c < class_names_.size() ? class_names_[c] : "")));
+    }
     records_.erase(seq.id);
+  }
+
+  void Keep(const Status& s) {
+    if (!s && !write_error) write_error = s.error();
   }
 
   metrics::MetricsCollector& collector_;
   metrics::TimeSeries& series_;
   std::vector<ScaleEvent>& scales_;
+  const RunOptions& options_;
+  std::vector<std::string> class_names_;
+  double horizon_;
   std::unordered_map<uint64_t, metrics::RequestRecord> records_;  // in flight only
   std::map<double, PoolSample> pending_;
 };
@@ -437,7 +459,8 @@ Result<BuiltPool> BuildPool(const Scenario& s, const PoolScenario& p, const Loca
 
 }  // namespace
 
-Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c) {
+Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
+                                   const RunOptions& run_options) {
   Result<model::Architecture> arch = Fail(ErrorCode::kNotFound, "");
   if (c.env) {
     arch = model::ResolveModel(*c.models, s.model, *c.env);
@@ -482,15 +505,17 @@ Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c) {
   }
   metrics::MetricsCollector collector(options);
   ScenarioResult result;
-  MetricsObserver observer(collector, result.series, result.scales);
-  observer.pools = s.decode ? 2 : 1;
-  GeneratorSource source(generator);
-  CountingSource counting(source, observer);
   SimOptions sim;
   sim.horizon = generator.horizon();
   if (!std::isfinite(sim.horizon)) sim.horizon = 1e12;  // a finite trace ends by itself
+  MetricsObserver observer(collector, result.series, result.scales, run_options,
+                           generator.class_names(), sim.horizon);
+  observer.pools = s.decode ? 2 : 1;
+  GeneratorSource source(generator);
+  CountingSource counting(source, observer);
   result.sim = Simulate(cluster, counting, observer, sim);
   if (source.error) return Fail(*source.error);
+  if (observer.write_error) return Fail(*observer.write_error);
   result.series.Close(result.sim.end_time);
   result.summary = collector.Summarize();
   result.warnings = generator.warnings();

@@ -26,6 +26,7 @@
 // prefill replica's links: its GPUs' NICs (scale-out) or their NVLink (scale-up).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -114,8 +115,18 @@ struct ScenarioResult {
   double cold_start_seconds = 0;  // of one replica of the first pool
 };
 
+struct RunOptions {
+  // Receives one CSV row per request as it ends (metrics::RecordCsvRow, header first), so the
+  // run never holds them all. Not committed by the run.
+  Env::OutputFile* requests_csv = nullptr;
+  // Called about once per simulated second with (simulated time, horizon).
+  std::function<void(double, double)> progress;
+};
+
 // Runs the scenario. kInvalidInput naming the scenario field for an unknown model or system, a
-// deployment that does not fit in memory, or a workload that cannot start.
-Result<ScenarioResult> RunScenario(const Scenario& scenario, const Catalogs& catalogs);
+// deployment that does not fit in memory, or a workload that cannot start; the requests file's
+// write error.
+Result<ScenarioResult> RunScenario(const Scenario& scenario, const Catalogs& catalogs,
+                                   const RunOptions& options = {});
 
 }  // namespace aiinfra::sim

@@ -232,6 +232,8 @@ workload:
 YAML
 expect sim-file 0 --out '^scenario scenario' -- sim "$tmp/small.yaml" --series "$tmp/series.csv"
 check sim-series grep -q '^t,' "$tmp/series.csv"
+expect sim-requests 0 --out 'requests' -- sim "$tmp/small.yaml" --requests "$tmp/req.csv"
+check sim-requests-rows test "$(grep -c '^chat,0,ok,' "$tmp/req.csv")" -gt 40
 sed 's/hgx-h100/hgx-h999/' "$tmp/small.yaml" >"$tmp/bad.yaml"
 expect sim-bad-system 3 --err 'bad.yaml:4' --err 'hgx-h999' -- sim "$tmp/bad.yaml"
 
