@@ -14,7 +14,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 namespace aiinfra::sim {
@@ -73,7 +72,31 @@ class KvCache {
   std::vector<Block> blocks_;
   int32_t head_ = kNone, tail_ = kNone;
   int64_t free_count_ = 0;
-  std::unordered_map<uint64_t, int32_t> by_hash_;
+  // Block hash -> block, open addressing with linear probing: the simulator registers and evicts
+  // tens of millions of blocks, and a node-based map spent most of the run in malloc. Holds at
+  // most one entry per block; sized to twice the blocks, rebuilt when tombstones pile up.
+  class HashIndex {
+   public:
+    explicit HashIndex(size_t blocks);
+    // The block holding `hash`, or kNone.
+    int32_t Find(uint64_t hash) const;
+    // Adds hash -> block unless `hash` is present; whether it was added.
+    bool Insert(uint64_t hash, int32_t block);
+    // Removes `hash` if it maps to `block`.
+    void Erase(uint64_t hash, int32_t block);
+
+   private:
+    struct Slot {
+      uint64_t hash = 0;
+      int32_t block = kNone;  // kNone: empty; kTomb: erased
+    };
+    static constexpr int32_t kTomb = -2;
+    size_t Home(uint64_t hash) const;
+    void Rebuild();
+    std::vector<Slot> slots_;
+    size_t mask_ = 0, used_ = 0, tombs_ = 0;
+  };
+  HashIndex by_hash_;
 };
 
 }  // namespace aiinfra::sim

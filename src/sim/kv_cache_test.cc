@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <unordered_map>
+
 namespace aiinfra::sim {
 namespace {
 
@@ -71,6 +74,36 @@ TEST(KvCacheTest, WithoutPrefixCachingNothingIsFound) {
   ASSERT_TRUE(kv.Allocate(1, a));
   kv.Register(a[0], 5);
   EXPECT_EQ(kv.CachedPrefix({5}, 10), 0);
+}
+
+// The hash index against a reference map, through many allocate / register / free cycles that
+// make it evict, reuse tombstones and rebuild.
+TEST(KvCacheTest, HashIndexAgreesWithAReferenceMap) {
+  KvCache kv(64, 16, true);
+  std::mt19937_64 rng(3);
+  std::unordered_map<uint64_t, int32_t> ref;    // hash -> block
+  std::unordered_map<int32_t, uint64_t> owner;  // block -> its registered hash
+  for (int round = 0; round < 20000; ++round) {
+    std::vector<int32_t> held;
+    const int64_t n = 1 + static_cast<int64_t>(rng() % 8);
+    ASSERT_TRUE(kv.Allocate(n, held));
+    for (int32_t b : held) {  // handed out again: whatever it held is gone
+      if (auto it = owner.find(b); it != owner.end()) {
+        if (ref[it->second] == b) ref.erase(it->second);
+        owner.erase(it);
+      }
+    }
+    for (int32_t b : held) {
+      const uint64_t h = rng() % 300;
+      kv.Register(b, h);
+      if (ref.emplace(h, b).second) owner[b] = h;
+    }
+    kv.Free(held);
+    for (int probe = 0; probe < 4; ++probe) {
+      const uint64_t h = rng() % 300;
+      ASSERT_EQ(kv.CachedPrefix({h}, 1), ref.contains(h) ? 1 : 0) << "round " << round;
+    }
+  }
 }
 
 }  // namespace
