@@ -9,6 +9,9 @@
 #include "cli/app.h"
 #include "cli/perf_options.h"
 #include "common/progress.h"
+#include "common/table.h"
+#include "common/text.h"
+#include "common/yaml.h"
 #include "metrics/summary.h"
 #include "sim/scenario.h"
 
@@ -19,17 +22,44 @@ using Json = nlohmann::ordered_json;
 
 constexpr const char* kDefaultScenario = "scenarios/default.yaml";
 
-Result<sim::Scenario> LoadScenario(Invocation& inv) {
+// The scenario's text and its name for errors: the file given, or the built-in one.
+Result<std::pair<std::string, std::string>> ScenarioText(Invocation& inv) {
   if (inv.Has("scenario")) {
     const std::string path = inv.Get("scenario");
     AIINFRA_TRY(std::string text, inv.env.ReadFile(path));
-    return sim::ParseScenario(text, path);
+    return std::pair{std::move(text), path};
   }
   AIINFRA_TRY(auto files, inv.data.List("scenarios"));
   for (const DataFile& f : files) {
-    if (f.relative == kDefaultScenario) return sim::ParseScenario(f.contents, f.display);
+    if (f.relative == kDefaultScenario) return std::pair{f.contents, f.display};
   }
   return Fail(ErrorCode::kNotFound, "the built-in scenario data/scenarios/default.yaml is missing");
+}
+
+// Applies `key=value` to the scenario text (SetYamlPath).
+Result<std::string> Override(const std::string& text, const std::string& file,
+                             const std::string& assignment) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return Fail(
+        ErrorCode::kUsage,
+        "--set/--sweep expects key=value (deployment.replicas=4), got '" + assignment + "'");
+  }
+  return SetYamlPath(text, file, assignment.substr(0, eq), assignment.substr(eq + 1));
+}
+
+// The scenario with every --set applied; errors in an overridden scenario name the overrides.
+Result<sim::Scenario> LoadScenario(Invocation& inv, const std::string& extra = "") {
+  AIINFRA_TRY(auto source, ScenarioText(inv));
+  auto [text, file] = std::move(source);
+  std::vector<std::string> sets = inv.GetAll("set");
+  if (!extra.empty()) sets.push_back(extra);
+  std::string name = file;
+  for (const std::string& a : sets) {
+    AIINFRA_TRY(text, Override(text, file, a));
+    name += (name == file ? " with " : ", ") + a;
+  }
+  return sim::ParseScenario(text, name);
 }
 
 Json ScaleJson(const sim::ScaleEvent& e) {
@@ -40,7 +70,51 @@ Json ScaleJson(const sim::ScaleEvent& e) {
               {"recommended", e.decision.recommended}};
 }
 
+Result<Output> Sweep(Invocation& inv) {
+  const std::string sweep = inv.Get("sweep");
+  const size_t eq = sweep.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return Fail(ErrorCode::kUsage, "--sweep expects key=v1,v2,... (deployment.replicas=2,4,8)");
+  }
+  const std::string key = sweep.substr(0, eq);
+  const std::vector<std::string> values = SplitList(sweep.substr(eq + 1));
+  if (values.empty())
+    return Fail(ErrorCode::kUsage, "--sweep " + key + ": give at least one value");
+  AIINFRA_TRY(PerfContext ctx, PerfContext::Load(inv));
+  sim::Catalogs catalogs{&ctx.hardware, &ctx.models, &ctx.calibration, &ctx.tuning, &inv.env};
+  auto p90 = [](const metrics::GroupSummary& g, metrics::MetricId id) {
+    return g.metrics[static_cast<size_t>(id)].percentiles[1];
+  };
+  TextTable table({key, "REQUESTS", "TTFT P90", "TPOT P90", "E2E P90", "OUT TOK/S", "TOK/S/GPU",
+                   "GOODPUT", "SLO", "PEAK REPLICAS", "PREEMPTIONS"});
+  Json rows = Json::array();
+  for (const std::string& v : values) {
+    AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv, key + "=" + v));
+    AIINFRA_TRY(sim::ScenarioResult r, sim::RunScenario(scenario, catalogs));
+    const metrics::GroupSummary& g = r.summary.overall;
+    const double ttft = p90(g, metrics::MetricId::kTtft);
+    const double tpot = p90(g, metrics::MetricId::kTpot);
+    const double e2e = p90(g, metrics::MetricId::kE2e);
+    table.AddRow({v, fmt::format("{}", g.requests), fmt::format("{:.3f}s", ttft),
+                  fmt::format("{:.1f}ms", tpot * 1e3), fmt::format("{:.2f}s", e2e),
+                  fmt::format("{:.0f}", g.output_throughput),
+                  fmt::format("{:.0f}", g.throughput_per_gpu),
+                  g.slos.empty() ? "-" : fmt::format("{:.2f}/s", g.goodput),
+                  g.slos.empty() ? "-" : fmt::format("{:.1f}%", 100 * g.slo_attainment),
+                  fmt::format("{}", r.sim.peak_replicas), fmt::format("{}", r.sim.preemptions)});
+    rows.push_back(Json{{"value", v},
+                        {"summary", metrics::ToJson(r.summary)},
+                        {"peak_replicas", r.sim.peak_replicas},
+                        {"preemptions", r.sim.preemptions}});
+  }
+  Output o{.data = Json{{"sweep", key}, {"runs", rows}}};
+  const std::string text = table.Render();
+  o.table = [text](std::ostream& os) { os << text; };
+  return o;
+}
+
 Result<Output> Sim(Invocation& inv) {
+  if (inv.Has("sweep")) return Sweep(inv);
   AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv));
   AIINFRA_TRY(PerfContext ctx, PerfContext::Load(inv));
   sim::Catalogs catalogs{&ctx.hardware, &ctx.models, &ctx.calibration, &ctx.tuning, &inv.env};
@@ -134,10 +208,19 @@ void RegisterSimCommands(CommandTable& table) {
                    .help = "write the 1-second time series as CSV"},
                   {.name = "requests",
                    .value_name = "FILE",
-                   .help = "write one CSV row per request, streamed as they end"}},
+                   .help = "write one CSV row per request, streamed as they end"},
+                  {.name = "set",
+                   .value_name = "KEY=VALUE",
+                   .help = "override a scenario field (deployment.replicas=4); repeatable",
+                   .repeated = true},
+                  {.name = "sweep",
+                   .value_name = "KEY=V1,V2,...",
+                   .help = "run once per value and print one table"}},
       .positionals = {{.name = "scenario", .help = "scenario YAML file", .required = false}},
       .examples = {"aiinfra sim", "aiinfra sim data/scenarios/default.yaml -o json",
-                   "aiinfra sim my-scenario.yaml --series series.csv"},
+                   "aiinfra sim my-scenario.yaml --series series.csv",
+                   "aiinfra sim --set deployment.tp=4 --set router.policy=round-robin",
+                   "aiinfra sim --sweep deployment.replicas=2,4,8"},
       .handler = Sim,
   });
 }

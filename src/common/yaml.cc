@@ -1,5 +1,6 @@
 #include "common/yaml.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
@@ -8,6 +9,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "common/text.h"
 #include "common/units.h"
 
 namespace aiinfra {
@@ -213,6 +215,61 @@ Status YamlMap::Finish() const {
     return Fail(at.Err("unknown field \"" + key + "\" (accepted here: " + accepted + ")"));
   }
   return {};
+}
+
+Result<std::string> SetYamlPath(std::string_view text, const std::string& file,
+                                const std::string& path, const std::string& value) {
+  AIINFRA_TRY(YamlNode doc, ParseYaml(text, file));
+  YAML::Node root = YAML::Clone(doc.node);
+  std::vector<std::string> keys = SplitList(path, '.');
+  if (keys.empty()) return Fail(ErrorCode::kUsage, "--set: empty key in '" + path + "'");
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    return Fail(ErrorCode::kUsage, "--set " + path + ": the value is not YAML: " + e.msg);
+  }
+  // Walk by reassignment: yaml-cpp nodes are handles, so `node = node[key]` would overwrite.
+  std::vector<YAML::Node> chain{root};
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    YAML::Node cur = chain.back();
+    const std::string& k = keys[i];
+    if (cur.IsSequence()) {
+      size_t index = 0;
+      if (k.empty() || k.find_first_not_of("0123456789") != std::string::npos ||
+          (index = std::stoul(k)) >= cur.size()) {
+        return Fail(ErrorCode::kUsage, fmt::format("--set {}: '{}' is not an index of the list "
+                                                   "there ({} items)",
+                                                   path, k, cur.size()));
+      }
+      chain.push_back(cur[index]);
+    } else if (cur.IsMap() || cur.IsNull()) {
+      if (!cur[k] || cur[k].IsNull()) cur[k] = YAML::Node(YAML::NodeType::Map);
+      chain.push_back(cur[k]);
+    } else {
+      return Fail(ErrorCode::kUsage,
+                  fmt::format("--set {}: '{}' is a scalar, not a mapping or list", path,
+                              keys[i > 0 ? i - 1 : 0]));
+    }
+  }
+  YAML::Node last = chain.back();
+  const std::string& k = keys.back();
+  if (last.IsSequence()) {
+    if (k.empty() || k.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(k) >= last.size()) {
+      return Fail(ErrorCode::kUsage,
+                  fmt::format("--set {}: '{}' is not an index of the list there", path, k));
+    }
+    last[std::stoul(k)] = parsed;
+  } else if (last.IsMap() || last.IsNull()) {
+    last[k] = parsed;
+  } else {
+    return Fail(ErrorCode::kUsage,
+                fmt::format("--set {}: the parent of '{}' is a scalar", path, k));
+  }
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
 }
 
 }  // namespace aiinfra

@@ -45,6 +45,13 @@ Result<std::vector<YamlNode>> ParseYamlDocuments(std::string_view text, const st
 // Parses exactly one document (an empty text is an error).
 Result<YamlNode> ParseYaml(std::string_view text, const std::string& file);
 
+// `text` (one YAML document) with the value at a dotted path replaced, as `--set key=value`
+// does: "deployment.replicas" = "4", "workload.classes.0.weight" = "2" (a number indexes a
+// list), "router" = "{policy: random}" (the value is read as YAML). Missing mappings on the way
+// are created; a list index must exist. kInvalidInput naming the path and what was found.
+Result<std::string> SetYamlPath(std::string_view text, const std::string& file,
+                                const std::string& path, const std::string& value);
+
 // A mapping being read field by field. Not thread-safe; cheap to copy.
 class YamlMap {
  public:

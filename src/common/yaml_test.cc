@@ -68,3 +68,30 @@ TEST(YamlTest, MissingAndMistypedFieldsNameTheirPath) {
 
 }  // namespace
 }  // namespace aiinfra
+
+namespace aiinfra {
+namespace {
+
+TEST(SetYamlPathTest, ReplacesCreatesAndIndexes) {
+  const std::string doc = "a: 1\nb: {c: 2}\nlist: [{w: 1}, {w: 2}]\n";
+  auto set = [&](const std::string& path, const std::string& value) {
+    auto out = SetYamlPath(doc, "s.yaml", path, value);
+    EXPECT_TRUE(out) << out.error().message;
+    return out ? ParseYaml(*out, "out.yaml").value() : YamlNode{};
+  };
+  EXPECT_EQ(set("a", "5").node["a"].as<int>(), 5);
+  EXPECT_EQ(set("b.c", "7").node["b"]["c"].as<int>(), 7);
+  EXPECT_EQ(set("b.d.e", "x").node["b"]["d"]["e"].as<std::string>(), "x");  // created
+  EXPECT_EQ(set("list.1.w", "9").node["list"][1]["w"].as<int>(), 9);
+  EXPECT_EQ(set("b", "{policy: random}").node["b"]["policy"].as<std::string>(), "random");
+  auto bad = SetYamlPath(doc, "s.yaml", "list.5.w", "1");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("'5' is not an index"), std::string::npos);
+  auto scalar = SetYamlPath(doc, "s.yaml", "a.b", "1");
+  ASSERT_FALSE(scalar);
+  EXPECT_NE(scalar.error().message.find("scalar"), std::string::npos);
+  EXPECT_FALSE(SetYamlPath(doc, "s.yaml", "a", "{unclosed"));
+}
+
+}  // namespace
+}  // namespace aiinfra

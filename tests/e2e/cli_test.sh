@@ -234,6 +234,10 @@ expect sim-file 0 --out '^scenario scenario' -- sim "$tmp/small.yaml" --series "
 check sim-series grep -q '^t,' "$tmp/series.csv"
 expect sim-requests 0 --out 'requests' -- sim "$tmp/small.yaml" --requests "$tmp/req.csv"
 check sim-requests-rows test "$(grep -c '^chat,0,ok,' "$tmp/req.csv")" -gt 40
+expect sim-set 0 --out 'peak 3 replicas' -- sim "$tmp/small.yaml" --set deployment.replicas=3
+expect sim-sweep 0 --out '^deployment.replicas +REQUESTS' --out '^ +1 +[0-9]+' --out '^ +2 +[0-9]+' \
+  -- sim "$tmp/small.yaml" --sweep deployment.replicas=1,2
+expect sim-set-bad 2 --err "'9' is not an index" -- sim "$tmp/small.yaml" --set workload.classes.9.input=1
 sed 's/hgx-h100/hgx-h999/' "$tmp/small.yaml" >"$tmp/bad.yaml"
 expect sim-bad-system 3 --err 'bad.yaml:4' --err 'hgx-h999' -- sim "$tmp/bad.yaml"
 
