@@ -156,7 +156,9 @@ TEST(SimulationTest, HpaAddsReplicasThatServeAfterTheirColdStart) {
   int added_serving_early = 0;
   for (const PoolSample& p : c.samples) {
     if (p.time < first.time + 60) added_serving_early += p.replicas_ready > 1;
-    if (p.time > first.time && p.time < first.time + 60) EXPECT_GT(p.replicas_starting, 0);
+    if (p.time > first.time && p.time < first.time + 60) {
+      EXPECT_GT(p.replicas_starting, 0);
+    }
   }
   EXPECT_EQ(added_serving_early, 0);
   EXPECT_EQ(r.arrivals, c.finished.size() + c.unfinished.size());
