@@ -46,6 +46,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The chart library embedded into the HTML reports (src/report/web/package-lock.json). Without
+# it the build still works; `aiinfra sim --report` then says to run this script and rebuild.
+charts="$root/src/report/web"
+if [ -f "$charts/package-lock.json" ] &&
+  { [ ! -f "$charts/node_modules/.package-lock.json" ] ||
+    [ "$charts/package-lock.json" -nt "$charts/node_modules/.package-lock.json" ]; }; then
+  echo "setup: installing the pinned chart library of src/report/web" >&2
+  if ! (cd "$charts" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+    echo "setup: warning: npm ci failed in src/report/web; HTML reports will be unavailable" >&2
+  fi
+fi
+
 # The interop tests' npm packages, exactly as pinned. npm writes node_modules/.package-lock.json
 # on every install, so a lock file newer than it means the pins changed since. A failure here
 # (no registry) only warns: building and the unit tests do not need Node, and the interop test

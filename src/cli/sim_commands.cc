@@ -13,6 +13,7 @@
 #include "common/text.h"
 #include "common/yaml.h"
 #include "metrics/summary.h"
+#include "report/html_report.h"
 #include "sim/scenario.h"
 
 namespace aiinfra::cli {
@@ -68,6 +69,35 @@ Json ScaleJson(const sim::ScaleEvent& e) {
               {"from", e.from},
               {"to", e.to},
               {"recommended", e.decision.recommended}};
+}
+
+// The data of the HTML report (report/html_report.h).
+Json ReportData(const sim::Scenario& scenario, const sim::ScenarioResult& r,
+                const std::vector<std::string>& class_names, const std::string& header) {
+  Json events = Json::array();
+  for (const auto& e : r.scales) events.push_back(ScaleJson(e));
+  Json cdfs = Json::object();
+  const char* names[] = {"ttft", "tpot", "e2e"};
+  for (size_t m = 0; m < 3; ++m) {
+    Json by_class = Json::object();
+    for (size_t c = 0; c < r.latency_samples[m].size() && c < class_names.size(); ++c) {
+      by_class[class_names[c]] = r.latency_samples[m][c];
+    }
+    cdfs[names[m]] = by_class;
+  }
+  Json replicas = Json::array();
+  for (const sim::ReplicaUsage& u : r.sim.replicas) {
+    replicas.push_back(Json{
+        {"name", fmt::format("{}{}", u.pool == 0 ? (scenario.decode ? "p" : "r") : "d", u.index)},
+        {"utilization", r.sim.end_time > 0 ? u.busy_seconds / r.sim.end_time : 0.0}});
+  }
+  return Json{{"title", "aiinfra sim: " + scenario.name},
+              {"subtitle", scenario.description},
+              {"summary_text", header},
+              {"series", r.series.ToJson()},
+              {"scale_events", events},
+              {"cdfs", cdfs},
+              {"replicas", replicas}};
 }
 
 Result<Output> Sweep(Invocation& inv) {
@@ -166,9 +196,10 @@ Result<Output> Sim(Invocation& inv) {
             {"scale_events", scales},
             {"warnings", r.warnings},
             {"summary", metrics::ToJson(r.summary)}};
-  Output o{.data = data};
+  std::vector<std::string> class_names;
+  for (const auto& g : r.summary.classes) class_names.push_back(g.name);
   const std::string table = metrics::RenderTable(r.summary);
-  o.table = [=](std::ostream& os) {
+  auto header = [&](std::ostream& os) {
     os << fmt::format("scenario {} ({})\n", scenario.name, scenario.file);
     if (!scenario.description.empty()) os << scenario.description << "\n";
     os << fmt::format(
@@ -185,6 +216,23 @@ Result<Output> Sim(Invocation& inv) {
     for (const auto& w : r.warnings) os << "warning: " << w << "\n";
     os << "\n" << table;
   };
+  std::ostringstream text;
+  header(text);
+  // The main job (no scenario given) always writes its report; otherwise --report asks for it.
+  std::string report_path = inv.Get("report");
+  if (report_path.empty() && !inv.Has("scenario") && report::HtmlReportAvailable()) {
+    report_path = "sim-report.html";
+  }
+  if (!report_path.empty()) {
+    AIINFRA_TRY(std::string html,
+                report::RenderHtmlReport(ReportData(scenario, r, class_names, text.str())));
+    AIINFRA_CHECK_OK(inv.env.WriteFile(report_path, html));
+    data["report"] = report_path;
+  }
+  Output o{.data = data};
+  const std::string printed =
+      text.str() + (report_path.empty() ? "" : "\nreport: " + report_path + "\n");
+  o.table = [printed](std::ostream& os) { os << printed; };
   return o;
 }
 
@@ -209,6 +257,10 @@ void RegisterSimCommands(CommandTable& table) {
                   {.name = "requests",
                    .value_name = "FILE",
                    .help = "write one CSV row per request, streamed as they end"},
+                  {.name = "report",
+                   .value_name = "FILE",
+                   .help = "write the self-contained HTML report (default without a scenario: "
+                           "sim-report.html)"},
                   {.name = "set",
                    .value_name = "KEY=VALUE",
                    .help = "override a scenario field (deployment.replicas=4); repeatable",

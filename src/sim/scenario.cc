@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 #include <unordered_map>
 
 #include "common/units.h"
@@ -286,8 +288,11 @@ class MetricsObserver : public SimObserver {
  public:
   MetricsObserver(metrics::MetricsCollector& collector, metrics::TimeSeries& series,
                   std::vector<ScaleEvent>& scales, const RunOptions& options,
-                  std::vector<std::string> class_names, double horizon)
-      : collector_(collector),
+                  std::vector<std::string> class_names, double horizon,
+                  std::array<std::vector<std::vector<double>>, 3>& samples, uint64_t seed)
+      : samples_(samples),
+        rng_(seed),
+        collector_(collector),
         series_(series),
         scales_(scales),
         options_(options),
@@ -355,6 +360,7 @@ class MetricsObserver : public SimObserver {
     if (seq.t_sched >= 0) r.t_sched = seq.t_sched;
     r.n_cached = static_cast<uint32_t>(seq.cached_tokens);
     collector_.Add(r);
+    if (r.outcome() == metrics::Outcome::kOk) Sample(seq.class_index, r);
     if (options_.requests_csv && !write_error) {
       const size_t c = static_cast<size_t>(seq.class_index);
       Keep(options_.requests_csv->Write(
@@ -362,6 +368,33 @@ class MetricsObserver : public SimObserver {
     }
     records_.erase(seq.id);
   }
+
+  // Reservoir sampling per (metric, class): each completed request is kept with probability
+  // kLatencySamples / seen.
+  void Sample(int c, const metrics::RequestRecord& r) {
+    const std::optional<double> values[3] = {r.Ttft(), r.Tpot(), r.E2e()};
+    const size_t cls = static_cast<size_t>(std::max(c, 0));
+    if (seen_.size() <= cls) seen_.resize(cls + 1);
+    const uint64_t n = ++seen_[cls];
+    const uint64_t slot = n <= ScenarioResult::kLatencySamples ? n - 1 : rng_() % n;
+    for (size_t m = 0; m < 3; ++m) {
+      auto& per_class = samples_[m];
+      if (per_class.size() <= cls) per_class.resize(cls + 1);
+      auto& v = per_class[cls];
+      if (!values[m]) continue;
+      if (slot < ScenarioResult::kLatencySamples) {
+        if (slot < v.size()) {
+          v[slot] = *values[m];
+        } else {
+          v.push_back(*values[m]);
+        }
+      }
+    }
+  }
+
+  std::array<std::vector<std::vector<double>>, 3>& samples_;
+  std::vector<uint64_t> seen_;
+  std::mt19937_64 rng_;
 
   void Keep(const Status& s) {
     if (!s && !write_error) write_error = s.error();
@@ -509,7 +542,7 @@ Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
   sim.horizon = generator.horizon();
   if (!std::isfinite(sim.horizon)) sim.horizon = 1e12;  // a finite trace ends by itself
   MetricsObserver observer(collector, result.series, result.scales, run_options,
-                           generator.class_names(), sim.horizon);
+                           generator.class_names(), sim.horizon, result.latency_samples, s.seed);
   observer.pools = s.decode ? 2 : 1;
   GeneratorSource source(generator);
   CountingSource counting(source, observer);
@@ -517,6 +550,10 @@ Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
   if (source.error) return Fail(*source.error);
   if (observer.write_error) return Fail(*observer.write_error);
   result.series.Close(result.sim.end_time);
+  for (auto& per_class : result.latency_samples) {
+    per_class.resize(generator.class_names().size());
+    for (auto& v : per_class) std::sort(v.begin(), v.end());
+  }
   result.summary = collector.Summarize();
   result.warnings = generator.warnings();
   result.gpus_per_replica = pool.model->gpus();

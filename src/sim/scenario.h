@@ -26,6 +26,7 @@
 // prefill replica's links: its GPUs' NICs (scale-out) or their NVLink (scale-up).
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <optional>
@@ -113,6 +114,10 @@ struct ScenarioResult {
   int gpus_per_replica = 0;
   int64_t kv_blocks_per_replica = 0;
   double cold_start_seconds = 0;  // of one replica of the first pool
+  // Up to kLatencySamples completed requests' TTFT, TPOT and E2E per class, drawn uniformly
+  // (reservoir sampling, seeded): what the report's CDFs plot. [metric][class] -> seconds.
+  static constexpr size_t kLatencySamples = 4000;
+  std::array<std::vector<std::vector<double>>, 3> latency_samples;  // ttft, tpot, e2e
 };
 
 struct RunOptions {

@@ -42,6 +42,7 @@ struct Slot {
   State state = State::kStarting;
   bool stepping = false;
   double link_free_at = 0;  // prefill replicas: when their KV link is free again
+  double busy = 0;          // seconds with a step in flight
 };
 
 struct Pool {
@@ -204,6 +205,7 @@ class Loop : public ReplicaSink {
     if (s.stepping || (s.state != State::kReady && s.state != State::kDraining)) return;
     if (auto d = s.replica->StartStep(now_)) {
       s.stepping = true;
+      s.busy += *d;
       Push(now_ + *d, kStepEnd, p, i);
     } else if (s.state == State::kDraining && s.replica->idle()) {
       s.state = State::kGone;
@@ -344,6 +346,9 @@ class Loop : public ReplicaSink {
       for (auto& a : pool.queue) Unfinished(std::move(a.seq));
       pool.queue.clear();
       for (Slot& s : pool.slots) {
+        result_.replicas.push_back({static_cast<int>(&pool - pools_.data()),
+                                    static_cast<int>(&s - pool.slots.data()),
+                                    std::min(s.busy, now_), s.replica->steps()});
         result_.preemptions += s.replica->preemptions();
         result_.prefix_queried_tokens += s.replica->kv().queried_tokens;
         result_.prefix_hit_tokens += s.replica->kv().hit_tokens;

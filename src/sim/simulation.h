@@ -121,6 +121,13 @@ class SimObserver {
   virtual void OnScale(const ScaleEvent&) {}
 };
 
+struct ReplicaUsage {
+  int pool = 0;
+  int index = 0;
+  double busy_seconds = 0;  // time with a step in flight
+  uint64_t steps = 0;
+};
+
 struct SimResult {
   double end_time = 0;
   uint64_t steps = 0;
@@ -132,6 +139,7 @@ struct SimResult {
   int64_t prefix_queried_tokens = 0;
   int64_t prefix_hit_tokens = 0;
   uint64_t transfers = 0;
+  std::vector<ReplicaUsage> replicas;  // every replica that existed, per pool in creation order
 };
 
 struct SimOptions {

@@ -232,6 +232,8 @@ workload:
 YAML
 expect sim-file 0 --out '^scenario scenario' -- sim "$tmp/small.yaml" --series "$tmp/series.csv"
 check sim-series grep -q '^t,' "$tmp/series.csv"
+expect sim-report 0 --out "report: $tmp/r.html" -- sim "$tmp/small.yaml" --report "$tmp/r.html"
+check sim-report-html grep -q 'id="data"' "$tmp/r.html"
 expect sim-requests 0 --out 'requests' -- sim "$tmp/small.yaml" --requests "$tmp/req.csv"
 check sim-requests-rows test "$(grep -c '^chat,0,ok,' "$tmp/req.csv")" -gt 40
 expect sim-set 0 --out 'peak 3 replicas' -- sim "$tmp/small.yaml" --set deployment.replicas=3
