@@ -68,13 +68,15 @@ class ThinnedProcess : public ArrivalProcess {
     double t = t_;
     while (std::isfinite(t)) {
       const auto [bound, until] = Bound(t);
+      // A phase end that rounding puts at (or before) t would stop time: step past it.
+      const double next = until > t ? until : std::nextafter(t, kInf);
       if (bound <= 0) {
-        t = until;
+        t = next;
         continue;
       }
       const double candidate = t + Exponential(rng_, bound);
       if (candidate >= until) {
-        t = until;
+        t = next;
         continue;
       }
       t = candidate;
@@ -296,7 +298,35 @@ Result<double> RateField(YamlMap& map, std::string_view key) {
 
 }  // namespace
 
+namespace {
+
+// A `sum` may nest sums; YAML aliases can make that a cycle or an exponential tree, so the
+// depth and the number of processes are bounded.
+constexpr int kMaxSumDepth = 16;
+constexpr int kMaxProcesses = 1000;
+
+Result<ArrivalSpec> ParseArrivalSpecAt(const YamlNode& node, int depth, int& processes);
+
+}  // namespace
+
 Result<ArrivalSpec> ParseArrivalSpec(const YamlNode& node) {
+  int processes = 0;
+  return ParseArrivalSpecAt(node, 0, processes);
+}
+
+namespace {
+
+Result<ArrivalSpec> ParseArrivalSpecAt(const YamlNode& node, int depth, int& processes) {
+  if (depth > kMaxSumDepth) {
+    return Fail(
+        node.Err(fmt::format("sums nest deeper than {} (a YAML alias that refers to "
+                             "itself?)",
+                             kMaxSumDepth)));
+  }
+  if (++processes > kMaxProcesses) {
+    return Fail(node.Err(
+        fmt::format("more than {} arrival processes (aliases repeating a sum?)", kMaxProcesses)));
+  }
   AIINFRA_TRY(YamlMap map, YamlMap::From(node));
   AIINFRA_TRY(YamlNode kind_node, map.Required("kind"));
   AIINFRA_TRY(std::string kind, kind_node.Scalar());
@@ -344,7 +374,7 @@ Result<ArrivalSpec> ParseArrivalSpec(const YamlNode& node) {
     AIINFRA_TRY(YamlNode list, map.Required("of"));
     AIINFRA_TRY(auto items, list.Items());
     for (const YamlNode& item : items) {
-      AIINFRA_TRY(ArrivalSpec part, ParseArrivalSpec(item));
+      AIINFRA_TRY(ArrivalSpec part, ParseArrivalSpecAt(item, depth + 1, processes));
       s.parts.push_back(std::move(part));
     }
     spec.kind = std::move(s);
@@ -359,6 +389,8 @@ Result<ArrivalSpec> ParseArrivalSpec(const YamlNode& node) {
   if (!checked) return Fail(node.Err(checked.error().message));
   return spec;
 }
+
+}  // namespace
 
 Result<ClosedLoop> ParseClosedLoop(const YamlNode& node) {
   AIINFRA_TRY(YamlMap map, YamlMap::From(node));

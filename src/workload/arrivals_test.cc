@@ -201,3 +201,38 @@ TEST(ArrivalsTest, ParsesClosedLoop) {
 
 }  // namespace
 }  // namespace aiinfra::workload
+
+namespace aiinfra::workload {
+namespace {
+
+// An "on" phase whose end rounds onto the current time used to stop the process forever
+// (found by fuzz/workload_spec_fuzz: {rate: 1000, on: 1ms, off: 1s} hung at t = 1.002 s).
+TEST(ArrivalsRegressionTest, OnOffPhaseEndsThatRoundOntoTheTimeStillAdvance) {
+  auto p = MakeArrivalProcess({OnOffArrivals{1000, 0.001, 1}}, 7).value();
+  double t = 0;
+  for (int i = 0; i < 20000 && t < 30; ++i) t = p->Next();
+  EXPECT_GE(t, 30);  // got through 30 cycles
+}
+
+TEST(ArrivalsRegressionTest, AliasCyclesAndBlowUpsAreErrors) {
+  auto cycle = ParseYaml("&a {kind: sum, of: [*a]}", "w.yaml");
+  ASSERT_TRUE(cycle);
+  auto spec = ParseArrivalSpec(*cycle);
+  ASSERT_FALSE(spec);
+  EXPECT_NE(spec.error().message.find("nest deeper"), std::string::npos) << spec.error().message;
+  std::string doc = "p0: &p0 {kind: poisson, rate: 1}\n";
+  for (int i = 1; i <= 4; ++i) {
+    doc += "p" + std::to_string(i) + ": &p" + std::to_string(i) + " {kind: sum, of: [";
+    for (int k = 0; k < 10; ++k) doc += (k ? ", *p" : "*p") + std::to_string(i - 1);
+    doc += "]}\n";
+  }
+  auto root = ParseYaml(doc, "w.yaml");
+  ASSERT_TRUE(root);
+  auto big =
+      ParseArrivalSpec(root->node["p4"] ? YamlNode{root->node["p4"], "w.yaml", "p4"} : *root);
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.error().message.find("more than 1000"), std::string::npos) << big.error().message;
+}
+
+}  // namespace
+}  // namespace aiinfra::workload
