@@ -129,41 +129,8 @@ namespace KnownBug {
 // uncaught std::bad_alloc at the first request or at Create. The cost guard (kMaxBlocks) skips
 // such specs.
 
-// GammaProcess draws gaps of shape 1 / cv^2 and scale cv^2 / rate: when either overflows (cv below
-// ~1e-154, or a large cv over a tiny rate), Gamma() returns inf * 0 or 0 * inf = NaN, the
-// process's times become NaN, and WorkloadGenerator::Next() then ends the whole workload at once
-// (a NaN source compares as the earliest and fails `t < horizon`), silently dropping the other
-// classes: {kind: gamma, rate: 1, cv: 1e-200} beside any other class yields no request at all.
-bool GammaNaN(const aiinfra::workload::ArrivalSpec& spec) {
-  const auto* g = std::get_if<aiinfra::workload::GammaArrivals>(&spec.kind);
-  if (!g) return false;
-  const double shape = 1.0 / (g->cv * g->cv), scale = g->cv * g->cv / g->rate;
-  return !std::isfinite(shape) || !std::isfinite(scale);
-}
-
-// Replaces each process that shows the bug above by a Poisson process of its rate,
-// so that the rest of the spec is still generated and checked.
-void Replace(aiinfra::workload::ArrivalSpec& spec) {
-  using namespace aiinfra::workload;
-  if (GammaNaN(spec)) {
-    spec.kind = PoissonArrivals{std::get<GammaArrivals>(spec.kind).rate};
-  } else if (auto* sum = std::get_if<SumArrivals>(&spec.kind)) {
-    for (ArrivalSpec& part : sum->parts) Replace(part);
-  }
-}
-
-void Replace(WorkloadSpec& spec) {
-  if (spec.arrivals) Replace(*spec.arrivals);
-  for (ClassSpec& c : spec.classes) {
-    if (c.arrivals) Replace(*c.arrivals);
-  }
-}
-
-// The trace reader's scale is 1 / speedup, or natural rate / rate: +infinity for a speedup or a
-// rate below ~1e-308, and then the first arrival is 0 * inf = NaN.
-bool TraceScaleOverflows(const aiinfra::workload::TraceOptions& o) {
-  return o.speedup < 1e-300 || (o.rate > 0 && o.rate < 1e-300);
-}
+// (Fixed: a gamma cv outside [0.001, 1000] and trace speedups or rates below 1e-9, which made
+// NaN arrivals, are parse errors now.)
 
 }  // namespace KnownBug
 
@@ -287,8 +254,7 @@ void CheckTraceOptions(const WorkloadSpec& spec) {
     if (!*r) break;
     if (i == 3) Finding("the parsed trace options: more than 3 requests from 3 rows");
     const RequestSpec& q = **r;
-    const bool time_ok = KnownBug::TraceScaleOverflows(spec.trace->options) ||
-                         (std::isfinite(q.arrival) && q.arrival >= previous);
+    const bool time_ok = std::isfinite(q.arrival) && q.arrival >= previous;
     if (!time_ok || q.input_tokens < 1 || q.output_tokens < 1 || q.id != static_cast<uint64_t>(i)) {
       Finding("the parsed trace options give a malformed request");
     }
@@ -523,7 +489,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!spec->trace) max_blocks = std::max(max_blocks, BlockBound(c, spec->block_size));
   }
   if (users > kMaxUsers || !(max_blocks <= kMaxBlocks)) return 0;
-  KnownBug::Replace(*spec);
   if (!spec->trace) {
     if (spec->arrivals) CheckArrivals(*spec->arrivals, "workload.arrivals");
     for (const ClassSpec& c : spec->classes) {

@@ -203,7 +203,13 @@ Result<std::unique_ptr<ArrivalProcess>> MakeArrivalProcess(const ArrivalSpec& sp
           return Ptr(new PoissonProcess(s.rate, seed));
         } else if constexpr (std::is_same_v<T, GammaArrivals>) {
           if (!Positive(s.rate)) return Fail(Invalid("rate must be > 0"));
-          if (!Positive(s.cv)) return Fail(Invalid("cv must be > 0 (1 is Poisson)"));
+          // Outside this range 1/cv^2 or cv^2/rate overflow and the gaps become NaN; no real
+          // traffic is that regular or that bursty.
+          if (!(s.cv >= 1e-3 && s.cv <= 1e3)) {
+            return Fail(Invalid("cv must be between 0.001 and 1000 (1 is Poisson)"));
+          }
+          if (!std::isfinite(s.cv * s.cv / s.rate))
+            return Fail(Invalid("rate is too small for cv"));
           return Ptr(new GammaProcess(s.rate, s.cv, seed));
         } else if constexpr (std::is_same_v<T, ConstantArrivals>) {
           if (!Positive(s.rate)) return Fail(Invalid("rate must be > 0"));

@@ -214,6 +214,17 @@ TEST(ArrivalsRegressionTest, OnOffPhaseEndsThatRoundOntoTheTimeStillAdvance) {
   EXPECT_GE(t, 30);  // got through 30 cycles
 }
 
+// A cv whose 1/cv^2 overflows made NaN gaps that ended the whole workload (fuzz finding).
+TEST(ArrivalsRegressionTest, GammaCvOutsideItsRangeIsAnError) {
+  for (double cv : {1e-200, 1e-4, 1e4}) {
+    auto p = MakeArrivalProcess({GammaArrivals{1, cv}}, 1);
+    ASSERT_FALSE(p) << cv;
+    EXPECT_NE(p.error().message.find("between 0.001 and 1000"), std::string::npos);
+  }
+  EXPECT_TRUE(MakeArrivalProcess({GammaArrivals{1, 0.001}}, 1));
+  EXPECT_TRUE(MakeArrivalProcess({GammaArrivals{1, 1000}}, 1));
+}
+
 TEST(ArrivalsRegressionTest, AliasCyclesAndBlowUpsAreErrors) {
   auto cycle = ParseYaml("&a {kind: sum, of: [*a]}", "w.yaml");
   ASSERT_TRUE(cycle);

@@ -16,11 +16,13 @@ Error OptionError(const std::string& option, std::string message) {
 }
 
 Status CheckOptions(const TraceOptions& o) {
-  if (!(o.speedup > 0) || !std::isfinite(o.speedup)) {
-    return Fail(OptionError("speedup", "speedup must be a finite number > 0 (2 = twice as fast)"));
+  // Below 1e-9 the time scale (1 / speedup, or natural rate / rate) overflows into inf and NaN.
+  if (!(o.speedup >= 1e-9) || !std::isfinite(o.speedup)) {
+    return Fail(
+        OptionError("speedup", "speedup must be a finite number >= 1e-9 (2 = twice as fast)"));
   }
-  if (!(o.rate >= 0) || !std::isfinite(o.rate)) {
-    return Fail(OptionError("rate", "rate must be a finite request rate >= 0 (0: keep)"));
+  if (!(o.rate == 0 || o.rate >= 1e-9) || !std::isfinite(o.rate)) {
+    return Fail(OptionError("rate", "rate must be 0 (keep) or a finite request rate >= 1e-9/s"));
   }
   if (o.rate > 0 && o.speedup != 1) {
     return Fail(OptionError("rate", "give speedup or rate, not both: each sets the time scale"));

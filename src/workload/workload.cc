@@ -39,11 +39,14 @@ Result<TraceSpec> ParseTraceSpec(const YamlNode& node, const std::string& base_d
   TraceOptions& o = spec.options;
   if (auto n = map.Optional("speedup")) {
     AIINFRA_TRY(o.speedup, n->Number());
-    if (!(o.speedup > 0)) return Fail(n->Err("speedup must be > 0 (2 = twice as fast)"));
+    // Below 1e-9 the trace's time scale overflows (trace.h checks the same).
+    if (!(o.speedup >= 1e-9)) {
+      return Fail(n->Err("speedup must be >= 1e-9 (2 = twice as fast)"));
+    }
   }
   if (auto n = map.Optional("rate")) {
     AIINFRA_TRY(o.rate, ParseRequestRate(*n));
-    if (!(o.rate > 0)) return Fail(n->Err("rate must be > 0"));
+    if (!(o.rate >= 1e-9)) return Fail(n->Err("rate must be >= 1e-9 requests/s"));
     if (map.Has("speedup")) return Fail(n->Err("give speedup or rate, not both"));
   }
   if (auto n = map.Optional("max_rows")) {
