@@ -36,13 +36,6 @@ Replica Replica::ForModel(ReplicaConfig config, const perf::PerfModel& model, do
 
 void Replica::Enqueue(std::unique_ptr<Sequence> seq) { waiting_.push_back(std::move(seq)); }
 
-int64_t Replica::outstanding_tokens() const {
-  int64_t n = 0;
-  for (const auto& s : running_) n += s->tokens() - s->computed + (s->n_out - s->generated);
-  for (const auto& s : waiting_) n += s->tokens() - s->computed + (s->n_out - s->generated);
-  return n;
-}
-
 void Replica::AbortStep() {
   for (Sequence* s : scheduled_) s->scheduled = 0;
   scheduled_.clear();

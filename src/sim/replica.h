@@ -129,8 +129,6 @@ class Replica {
   const StepStats& last_step() const { return last_; }
   uint64_t steps() const { return steps_; }
   uint64_t preemptions() const { return preemptions_; }
-  // Tokens scheduled but not yet computed, plus prompts waiting: outstanding work.
-  int64_t outstanding_tokens() const;
 
  private:
   bool Fit(Sequence& seq, int64_t new_tokens);

@@ -323,20 +323,22 @@ class MetricsObserver : public SimObserver {
   void OnSample(const PoolSample& p) override {
     using TS = metrics::TimeSeries;
     if (options_.progress && p.pool == 0) options_.progress(p.time, horizon_);
-    // Pools are summed (a disaggregated run has two samples per tick).
-    auto& acc = pending_[p.time];
+    // Pools are summed: the loop reports every pool's sample of a tick one after the other
+    // (a disaggregated run has two per tick).
+    PoolSample& acc = tick_;
     acc.running += p.running;
     acc.waiting += p.waiting;
     acc.replicas_ready += p.replicas_ready;
     acc.replicas_starting += p.replicas_starting;
     acc.kv_usage = std::max(acc.kv_usage, p.kv_usage);
-    if (++acc.pool == pools) {
+    if (++tick_pools_ == pools) {
       series_.Set(TS::kRunning, p.time, static_cast<double>(acc.running));
       series_.Set(TS::kWaiting, p.time, static_cast<double>(acc.waiting));
       series_.Set(TS::kReplicasReady, p.time, acc.replicas_ready);
       series_.Set(TS::kReplicasStarting, p.time, acc.replicas_starting);
       series_.Set(TS::kKvUsage, p.time, acc.kv_usage);
-      pending_.erase(p.time);
+      tick_ = {};
+      tick_pools_ = 0;
     }
   }
   void OnScale(const ScaleEvent& e) override { scales_.push_back(e); }
@@ -407,7 +409,8 @@ class MetricsObserver : public SimObserver {
   std::vector<std::string> class_names_;
   double horizon_;
   std::unordered_map<uint64_t, metrics::RequestRecord> records_;  // in flight only
-  std::map<double, PoolSample> pending_;
+  PoolSample tick_;  // the current tick's pools, summed
+  int tick_pools_ = 0;
 };
 
 // A source that tells the observer about each arrival.
