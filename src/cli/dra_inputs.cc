@@ -6,6 +6,21 @@
 
 namespace aiinfra::cli {
 
+OptionSpec DraFeaturesOption() {
+  return {.name = "features",
+          .value_name = "F1,F2|none",
+          .help = "allocator features to enable (default: Kubernetes 1.35's)"};
+}
+
+OptionSpec DraFileOption(std::string help) {
+  return {.name = "file",
+          .value_name = "FILE",
+          .help = std::move(help),
+          .required = true,
+          .repeated = true,
+          .short_name = 'f'};
+}
+
 Result<dra::Objects> ReadDraManifests(Invocation& inv) {
   std::vector<dra::ManifestFile> files;
   for (const std::string& path : inv.GetAll("file")) {

@@ -9,6 +9,11 @@
 
 namespace aiinfra::cli {
 
+// The options every such command declares: --features, and -f FILE (repeatable, required) with
+// `help` saying what the files hold.
+OptionSpec DraFeaturesOption();
+OptionSpec DraFileOption(std::string help);
+
 // The -f files as one set of objects, with the API server's checks except those the allocator
 // itself reports (its contract). kUsage when no file is given.
 Result<dra::Objects> ReadDraManifests(Invocation& inv);

@@ -50,9 +50,11 @@ Result<std::string> Override(const std::string& text, const std::string& file,
 }
 
 // The scenario with every --set applied; errors in an overridden scenario name the overrides.
-Result<sim::Scenario> LoadScenario(Invocation& inv, const std::string& extra = "") {
-  AIINFRA_TRY(auto source, ScenarioText(inv));
-  auto [text, file] = std::move(source);
+// `source` is ScenarioText's (read once, even when a sweep parses it once per value).
+Result<sim::Scenario> LoadScenario(const Invocation& inv,
+                                   const std::pair<std::string, std::string>& source,
+                                   const std::string& extra = "") {
+  auto [text, file] = source;
   std::vector<std::string> sets = inv.GetAll("set");
   if (!extra.empty()) sets.push_back(extra);
   std::string name = file;
@@ -110,6 +112,7 @@ Result<Output> Sweep(Invocation& inv) {
   const std::vector<std::string> values = SplitList(sweep.substr(eq + 1));
   if (values.empty())
     return Fail(ErrorCode::kUsage, "--sweep " + key + ": give at least one value");
+  AIINFRA_TRY(auto source, ScenarioText(inv));
   AIINFRA_TRY(PerfContext ctx, PerfContext::Load(inv));
   sim::Catalogs catalogs{&ctx.hardware, &ctx.models, &ctx.calibration, &ctx.tuning, &inv.env};
   auto p90 = [](const metrics::GroupSummary& g, metrics::MetricId id) {
@@ -119,7 +122,7 @@ Result<Output> Sweep(Invocation& inv) {
                    "GOODPUT", "SLO", "PEAK REPLICAS", "PREEMPTIONS"});
   Json rows = Json::array();
   for (const std::string& v : values) {
-    AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv, key + "=" + v));
+    AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv, source, key + "=" + v));
     AIINFRA_TRY(sim::ScenarioResult r, sim::RunScenario(scenario, catalogs));
     const metrics::GroupSummary& g = r.summary.overall;
     const double ttft = p90(g, metrics::MetricId::kTtft);
@@ -145,7 +148,8 @@ Result<Output> Sweep(Invocation& inv) {
 
 Result<Output> Sim(Invocation& inv) {
   if (inv.Has("sweep")) return Sweep(inv);
-  AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv));
+  AIINFRA_TRY(auto source, ScenarioText(inv));
+  AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv, source));
   AIINFRA_TRY(PerfContext ctx, PerfContext::Load(inv));
   sim::Catalogs catalogs{&ctx.hardware, &ctx.models, &ctx.calibration, &ctx.tuning, &inv.env};
   sim::RunOptions run;
