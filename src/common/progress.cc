@@ -38,7 +38,8 @@ ProgressBar::ProgressBar(std::string label, double total, std::FILE* out, bool f
     : label_(std::move(label)),
       total_(std::isnan(total) || total < 0 ? 0.0 : total),
       out_(out),
-      enabled_(out != nullptr && (force || ::isatty(::fileno(out)) != 0)) {}
+      enabled_(out != nullptr && (force || ::isatty(::fileno(out)) != 0)),
+      start_(SteadySeconds()) {}
 
 ProgressBar::~ProgressBar() { Finish(); }
 
@@ -49,7 +50,7 @@ void ProgressBar::Update(double done) {
   if (last_draw_ >= 0 && now - last_draw_ < kRedrawInterval) return;
   last_draw_ = now;
   // '\r' returns to the start of the line so the new bar overwrites the old one.
-  std::fputs(("\r" + Render(done_)).c_str(), out_);
+  std::fputs(("\r" + Render(done_, now - start_)).c_str(), out_);
   std::fflush(out_);
 }
 
@@ -71,6 +72,18 @@ std::string ProgressBar::Render(double done) const {
   std::string bar = std::string(filled, '#') + std::string(kBarWidth - filled, ' ');
   std::string prefix = label_.empty() ? "" : label_ + " ";
   return fmt::format("{}[{}] {:3d}% {}/{}", prefix, bar, percent, Amount(done), Amount(total_));
+}
+
+std::string ProgressBar::Render(double done, double elapsed) const {
+  std::string text = Render(done);
+  done = ClampDone(done, total_);
+  if (!(done > 0 && done < total_ && elapsed > 0)) return text;
+  const double left = elapsed * (total_ - done) / done;
+  if (!std::isfinite(left)) return text;
+  const auto s = static_cast<long long>(std::ceil(left));
+  if (s < 60) return text + fmt::format(" ETA {}s", s);
+  if (s < 3600) return text + fmt::format(" ETA {}m{:02d}s", s / 60, s % 60);
+  return text + fmt::format(" ETA {}h{:02d}m", s / 3600, (s % 3600) / 60);
 }
 
 }  // namespace aiinfra

@@ -26,6 +26,9 @@ class ProgressBar {
   // The text of the bar for `done` of `total`, e.g. "label [#####     ]  50% 5/10"; no
   // terminal control characters. Exposed for tests.
   std::string Render(double done) const;
+  // The same, with the time left at the rate so far after `elapsed` seconds of wall time:
+  // "... 50% 5/10 ETA 12s" (while 0 < done < total; "ETA 2m05s", "ETA 1h02m" when longer).
+  std::string Render(double done, double elapsed) const;
 
  private:
   std::string label_;
@@ -35,6 +38,7 @@ class ProgressBar {
   bool finished_ = false;
   double done_ = 0;
   double last_draw_ = -1;
+  double start_;  // steady-clock seconds at construction
 };
 
 }  // namespace aiinfra

@@ -59,6 +59,20 @@ TEST(ProgressBarTest, RenderEdgeCases) {
   std::fclose(f);
 }
 
+TEST(ProgressBarTest, RenderWithEtaAtTheRateSoFar) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  ProgressBar bar("sim", 600, f);
+  // 60 of 600 in 2 s: 540 left at 30/s is 18 s.
+  EXPECT_EQ(bar.Render(60, 2), bar.Render(60) + " ETA 18s");
+  EXPECT_EQ(bar.Render(6, 2), bar.Render(6) + " ETA 3m18s");   // 198 s
+  EXPECT_EQ(bar.Render(1, 10), bar.Render(1) + " ETA 1h39m");  // 5990 s
+  EXPECT_EQ(bar.Render(0, 5), bar.Render(0));                  // no rate yet
+  EXPECT_EQ(bar.Render(600, 5), bar.Render(600));              // done
+  EXPECT_EQ(bar.Render(60, 0), bar.Render(60));
+  std::fclose(f);
+}
+
 TEST(ProgressBarTest, DisabledBarWritesNothing) {
   std::FILE* f = std::tmpfile();  // a regular file, not a terminal
   ASSERT_NE(f, nullptr);
