@@ -53,10 +53,10 @@ Result<std::string> Override(const std::string& text, const std::string& file,
 // `source` is ScenarioText's (read once, even when a sweep parses it once per value).
 Result<sim::Scenario> LoadScenario(const Invocation& inv,
                                    const std::pair<std::string, std::string>& source,
-                                   const std::string& extra = "") {
+                                   const std::vector<std::string>& extra = {}) {
   auto [text, file] = source;
   std::vector<std::string> sets = inv.GetAll("set");
-  if (!extra.empty()) sets.push_back(extra);
+  sets.insert(sets.end(), extra.begin(), extra.end());
   std::string name = file;
   for (const std::string& a : sets) {
     AIINFRA_TRY(text, Override(text, file, a));
@@ -65,25 +65,66 @@ Result<sim::Scenario> LoadScenario(const Invocation& inv,
   return sim::ParseScenario(text, name);
 }
 
-Json ScaleJson(const sim::ScaleEvent& e) {
-  return Json{{"time", e.time},
-              {"pool", e.pool == 0 ? "main" : "decode"},
-              {"from", e.from},
-              {"to", e.to},
-              {"recommended", e.decision.recommended}};
+const char* PoolName(const sim::Scenario& s, int pool) {
+  return pool == 1 ? "decode" : s.decode ? "prefill" : "main";
 }
 
-// The data of the HTML report (report/html_report.h).
-Json ReportData(const sim::Scenario& scenario, const sim::ScenarioResult& r,
-                const std::vector<std::string>& class_names, const std::string& header) {
+Json ScaleJson(const sim::Scenario& s, const sim::ScaleEvent& e) {
+  Json j{{"time", e.time},
+         {"pool", PoolName(s, e.pool)},
+         {"from", e.from},
+         {"to", e.to},
+         {"cause", sim::CauseName(e.cause)}};
+  if (e.cause == sim::ScaleEvent::Cause::kPlanner) {
+    j["planner"] = Json{{"rate", e.plan.rate},
+                        {"isl", e.plan.isl},
+                        {"osl", e.plan.osl},
+                        {"prefill_correction", e.plan.prefill_correction},
+                        {"decode_correction", e.plan.decode_correction},
+                        {"prefill_throughput", e.plan.prefill_throughput},
+                        {"decode_throughput", e.plan.decode_throughput}};
+    return j;
+  }
+  if (e.cause == sim::ScaleEvent::Cause::kHpa) {
+    j["recommended"] = e.decision.recommended;
+    j["stabilized"] = e.decision.stabilized;
+  }
+  Json values = Json::array();
+  for (double v : e.values) values.push_back(std::isnan(v) ? Json(nullptr) : Json(v));
+  j["metric_values"] = values;
+  return j;
+}
+
+// One line per scale event for the text output.
+std::string ScaleLine(const sim::Scenario& s, const sim::ScaleEvent& e) {
+  std::string why;
+  if (e.cause == sim::ScaleEvent::Cause::kPlanner) {
+    why = fmt::format("planner: {:.1f} req/s forecast, ISL {:.0f}, OSL {:.0f}", e.plan.rate,
+                      e.plan.isl, e.plan.osl);
+  } else {
+    const sim::PoolScenario& pool = e.pool == 1 ? *s.decode : s.pool;
+    std::vector<std::string> parts;
+    for (size_t i = 0; i < e.values.size() && pool.autoscaler; ++i) {
+      const sim::ScaleMetric& m = pool.autoscaler->metrics[i];
+      parts.push_back(
+          fmt::format("{} {:.3g}/{:.3g}", sim::SignalName(m.signal), e.values[i], m.target));
+    }
+    why = fmt::format("{}: {}", sim::CauseName(e.cause), fmt::join(parts, ", "));
+  }
+  return fmt::format("  t={:>6.0f} s  {} pool: {} -> {} replicas ({})\n", e.time,
+                     PoolName(s, e.pool), e.from, e.to, why);
+}
+
+// One run's part of the HTML report's data (report/html_report.h).
+Json ReportRun(const sim::Scenario& scenario, const sim::ScenarioResult& r) {
   Json events = Json::array();
-  for (const auto& e : r.scales) events.push_back(ScaleJson(e));
+  for (const auto& e : r.scales) events.push_back(ScaleJson(scenario, e));
   Json cdfs = Json::object();
   const char* names[] = {"ttft", "tpot", "e2e"};
   for (size_t m = 0; m < 3; ++m) {
     Json by_class = Json::object();
-    for (size_t c = 0; c < r.latency_samples[m].size() && c < class_names.size(); ++c) {
-      by_class[class_names[c]] = r.latency_samples[m][c];
+    for (size_t c = 0; c < r.latency_samples[m].size() && c < r.summary.classes.size(); ++c) {
+      by_class[r.summary.classes[c].name] = r.latency_samples[m][c];
     }
     cdfs[names[m]] = by_class;
   }
@@ -93,13 +134,42 @@ Json ReportData(const sim::Scenario& scenario, const sim::ScenarioResult& r,
         {"name", fmt::format("{}{}", u.pool == 0 ? (scenario.decode ? "p" : "r") : "d", u.index)},
         {"utilization", r.sim.end_time > 0 ? u.busy_seconds / r.sim.end_time : 0.0}});
   }
-  return Json{{"title", "aiinfra sim: " + scenario.name},
-              {"subtitle", scenario.description},
-              {"summary_text", header},
+  return Json{{"name", scenario.label},
               {"series", r.series.ToJson()},
               {"scale_events", events},
               {"cdfs", cdfs},
               {"replicas", replicas}};
+}
+
+// The columns of a sweep's or a comparison's table, after the first (the value or label).
+const std::vector<std::string> kRunColumns = {"REQUESTS",      "TTFT P90",  "TPOT P90",   "E2E P90",
+                                              "OUT TOK/S",     "TOK/S/GPU", "GOODPUT",    "SLO",
+                                              "PEAK REPLICAS", "GPU-H",     "PREEMPTIONS"};
+
+std::vector<std::string> RunRow(const std::string& first, const sim::ScenarioResult& r) {
+  const metrics::GroupSummary& g = r.summary.overall;
+  auto p90 = [&](metrics::MetricId id) {
+    return g.metrics[static_cast<size_t>(id)].percentiles[1];
+  };
+  return {first,
+          fmt::format("{}", g.requests),
+          fmt::format("{:.3f}s", p90(metrics::MetricId::kTtft)),
+          fmt::format("{:.1f}ms", p90(metrics::MetricId::kTpot) * 1e3),
+          fmt::format("{:.2f}s", p90(metrics::MetricId::kE2e)),
+          fmt::format("{:.0f}", g.output_throughput),
+          fmt::format("{:.0f}", g.throughput_per_gpu),
+          g.slos.empty() ? "-" : fmt::format("{:.2f}/s", g.goodput),
+          g.slos.empty() ? "-" : fmt::format("{:.1f}%", 100 * g.slo_attainment),
+          fmt::format("{}", r.sim.peak_replicas),
+          fmt::format("{:.1f}", r.sim.gpu_seconds / 3600),
+          fmt::format("{}", r.sim.preemptions)};
+}
+
+Json RunJson(const sim::ScenarioResult& r) {
+  return Json{{"summary", metrics::ToJson(r.summary)},
+              {"peak_replicas", r.sim.peak_replicas},
+              {"gpu_hours", r.sim.gpu_seconds / 3600},
+              {"preemptions", r.sim.preemptions}};
 }
 
 Result<Output> Sweep(Invocation& inv) {
@@ -115,35 +185,99 @@ Result<Output> Sweep(Invocation& inv) {
   AIINFRA_TRY(auto source, ScenarioText(inv));
   AIINFRA_TRY(PerfContext ctx, PerfContext::Load(inv));
   sim::Catalogs catalogs{&ctx.hardware, &ctx.models, &ctx.calibration, &ctx.tuning, &inv.env};
-  auto p90 = [](const metrics::GroupSummary& g, metrics::MetricId id) {
-    return g.metrics[static_cast<size_t>(id)].percentiles[1];
-  };
-  TextTable table({key, "REQUESTS", "TTFT P90", "TPOT P90", "E2E P90", "OUT TOK/S", "TOK/S/GPU",
-                   "GOODPUT", "SLO", "PEAK REPLICAS", "PREEMPTIONS"});
+  std::vector<std::string> columns = {key};
+  columns.insert(columns.end(), kRunColumns.begin(), kRunColumns.end());
+  TextTable table(columns);
   Json rows = Json::array();
   for (const std::string& v : values) {
-    AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv, source, key + "=" + v));
+    AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv, source, {key + "=" + v}));
     AIINFRA_TRY(sim::ScenarioResult r, sim::RunScenario(scenario, catalogs));
-    const metrics::GroupSummary& g = r.summary.overall;
-    const double ttft = p90(g, metrics::MetricId::kTtft);
-    const double tpot = p90(g, metrics::MetricId::kTpot);
-    const double e2e = p90(g, metrics::MetricId::kE2e);
-    table.AddRow({v, fmt::format("{}", g.requests), fmt::format("{:.3f}s", ttft),
-                  fmt::format("{:.1f}ms", tpot * 1e3), fmt::format("{:.2f}s", e2e),
-                  fmt::format("{:.0f}", g.output_throughput),
-                  fmt::format("{:.0f}", g.throughput_per_gpu),
-                  g.slos.empty() ? "-" : fmt::format("{:.2f}/s", g.goodput),
-                  g.slos.empty() ? "-" : fmt::format("{:.1f}%", 100 * g.slo_attainment),
-                  fmt::format("{}", r.sim.peak_replicas), fmt::format("{}", r.sim.preemptions)});
-    rows.push_back(Json{{"value", v},
-                        {"summary", metrics::ToJson(r.summary)},
-                        {"peak_replicas", r.sim.peak_replicas},
-                        {"preemptions", r.sim.preemptions}});
+    table.AddRow(RunRow(v, r));
+    Json row = RunJson(r);
+    row["value"] = v;
+    rows.push_back(row);
   }
   Output o{.data = Json{{"sweep", key}, {"runs", rows}}};
   const std::string text = table.Render();
   o.table = [text](std::ostream& os) { os << text; };
   return o;
+}
+
+struct Run {
+  sim::Scenario scenario;
+  sim::ScenarioResult result;
+  double wall = 0;  // seconds
+};
+
+// Runs one scenario with a progress bar (simulated seconds against the horizon, with an ETA,
+// on stderr and only at a terminal: ProgressBar decides).
+Result<Run> RunOne(sim::Scenario scenario, const sim::Catalogs& catalogs, sim::RunOptions run) {
+  std::optional<ProgressBar> bar;
+  const std::string label = scenario.label + ": simulated s";
+  run.progress = [&bar, &label](double t, double horizon) {
+    if (!bar && std::isfinite(horizon) && horizon < 1e11) bar.emplace(label, horizon);
+    if (bar) bar->Update(t);
+  };
+  const auto start = std::chrono::steady_clock::now();
+  AIINFRA_TRY(sim::ScenarioResult r, sim::RunScenario(scenario, catalogs, run));
+  if (bar) bar->Finish();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return Run{std::move(scenario), std::move(r), wall};
+}
+
+double PrefixHitRate(const sim::SimResult& s) {
+  return s.prefix_queried_tokens > 0
+             ? static_cast<double>(s.prefix_hit_tokens) / s.prefix_queried_tokens
+             : 0;
+}
+
+// A run's header, scale events, warnings and summary table.
+std::string RunText(const Run& run) {
+  const sim::Scenario& scenario = run.scenario;
+  const sim::ScenarioResult& r = run.result;
+  const sim::SimResult& s = r.sim;
+  std::ostringstream os;
+  os << fmt::format("scenario {} ({})\n", scenario.label, scenario.file);
+  if (!scenario.description.empty()) os << scenario.description << "\n";
+  os << fmt::format(
+      "simulated {:.0f} s in {:.2f} s of wall time ({:.0f}x real time): {} steps, {} requests "
+      "({} finished, {} unfinished), {} preemptions, prefix-cache hit rate {:.1f}%, peak "
+      "{} replicas of {} GPUs, {:.1f} GPU-hours, cold start {:.0f} s\n",
+      s.end_time, run.wall, run.wall > 0 ? s.end_time / run.wall : 0.0, s.steps, s.arrivals,
+      s.finished, s.unfinished, s.preemptions, 100 * PrefixHitRate(s), s.peak_replicas,
+      r.gpus_per_replica, s.gpu_seconds / 3600, r.cold_start_seconds);
+  for (const auto& e : r.scales) os << ScaleLine(scenario, e);
+  for (const auto& w : r.warnings) os << "warning: " << w << "\n";
+  os << "\n" << metrics::RenderTable(r.summary);
+  return os.str();
+}
+
+Json RunData(const Run& run) {
+  const sim::ScenarioResult& r = run.result;
+  const sim::SimResult& s = r.sim;
+  Json scales = Json::array();
+  for (const auto& e : r.scales) scales.push_back(ScaleJson(run.scenario, e));
+  return Json{{"scenario", run.scenario.name},
+              {"label", run.scenario.label},
+              {"file", run.scenario.file},
+              {"simulated_seconds", s.end_time},
+              {"wall_seconds", run.wall},
+              {"steps", s.steps},
+              {"requests", s.arrivals},
+              {"finished", s.finished},
+              {"unfinished", s.unfinished},
+              {"preemptions", s.preemptions},
+              {"prefix_cache_hit_rate", PrefixHitRate(s)},
+              {"kv_transfers", s.transfers},
+              {"peak_replicas", s.peak_replicas},
+              {"gpu_hours", s.gpu_seconds / 3600},
+              {"gpus_per_replica", r.gpus_per_replica},
+              {"kv_blocks_per_replica", r.kv_blocks_per_replica},
+              {"cold_start_seconds", r.cold_start_seconds},
+              {"scale_events", scales},
+              {"warnings", r.warnings},
+              {"summary", metrics::ToJson(r.summary)}};
 }
 
 Result<Output> Sim(Invocation& inv) {
@@ -152,90 +286,64 @@ Result<Output> Sim(Invocation& inv) {
   AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv, source));
   AIINFRA_TRY(PerfContext ctx, PerfContext::Load(inv));
   sim::Catalogs catalogs{&ctx.hardware, &ctx.models, &ctx.calibration, &ctx.tuning, &inv.env};
-  sim::RunOptions run;
+  sim::RunOptions options;
   std::unique_ptr<Env::OutputFile> requests;
   if (inv.Has("requests")) {
     AIINFRA_TRY(requests, inv.env.CreateOutputFile(inv.Get("requests")));
-    run.requests_csv = requests.get();
+    options.requests_csv = requests.get();
   }
-  // Simulated seconds against the horizon, on stderr and only at a terminal (ProgressBar
-  // decides).
-  std::optional<ProgressBar> bar;
-  run.progress = [&bar](double t, double horizon) {
-    if (!bar && std::isfinite(horizon) && horizon < 1e11) bar.emplace("simulated s", horizon);
-    if (bar) bar->Update(t);
-  };
-  const auto start = std::chrono::steady_clock::now();
-  AIINFRA_TRY(sim::ScenarioResult r, sim::RunScenario(scenario, catalogs, run));
-  if (bar) bar->Finish();
+  std::vector<Run> runs;
+  const std::vector<sim::ScenarioVariant> variants = scenario.compare;
+  AIINFRA_TRY(Run base, RunOne(std::move(scenario), catalogs, options));
+  runs.push_back(std::move(base));
   if (requests) AIINFRA_CHECK_OK(requests->Commit());
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // The variants: the scenario again with their fields changed (after --set's).
+  for (const sim::ScenarioVariant& v : variants) {
+    std::vector<std::string> sets;
+    for (const auto& [key, value] : v.set) sets.push_back(key + "=" + value);
+    AIINFRA_TRY(sim::Scenario variant, LoadScenario(inv, source, sets));
+    variant.label = v.label;
+    AIINFRA_TRY(Run run, RunOne(std::move(variant), catalogs, {}));
+    runs.push_back(std::move(run));
+  }
   if (inv.Has("series")) {
     std::ostringstream csv;
-    r.series.WriteCsv(csv);
+    runs[0].result.series.WriteCsv(csv);
     AIINFRA_CHECK_OK(inv.env.WriteFile(inv.Get("series"), csv.str()));
   }
-  const sim::SimResult& s = r.sim;
-  const double hit = s.prefix_queried_tokens > 0
-                         ? static_cast<double>(s.prefix_hit_tokens) / s.prefix_queried_tokens
-                         : 0;
-  Json scales = Json::array();
-  for (const auto& e : r.scales) scales.push_back(ScaleJson(e));
-  Json data{{"scenario", scenario.name},
-            {"file", scenario.file},
-            {"simulated_seconds", s.end_time},
-            {"wall_seconds", wall},
-            {"steps", s.steps},
-            {"requests", s.arrivals},
-            {"finished", s.finished},
-            {"unfinished", s.unfinished},
-            {"preemptions", s.preemptions},
-            {"prefix_cache_hit_rate", hit},
-            {"kv_transfers", s.transfers},
-            {"peak_replicas", s.peak_replicas},
-            {"gpus_per_replica", r.gpus_per_replica},
-            {"kv_blocks_per_replica", r.kv_blocks_per_replica},
-            {"cold_start_seconds", r.cold_start_seconds},
-            {"scale_events", scales},
-            {"warnings", r.warnings},
-            {"summary", metrics::ToJson(r.summary)}};
-  std::vector<std::string> class_names;
-  for (const auto& g : r.summary.classes) class_names.push_back(g.name);
-  const std::string table = metrics::RenderTable(r.summary);
-  auto header = [&](std::ostream& os) {
-    os << fmt::format("scenario {} ({})\n", scenario.name, scenario.file);
-    if (!scenario.description.empty()) os << scenario.description << "\n";
-    os << fmt::format(
-        "simulated {:.0f} s in {:.2f} s of wall time ({:.0f}x real time): {} steps, {} requests "
-        "({} finished, {} unfinished), {} preemptions, prefix-cache hit rate {:.1f}%, peak "
-        "{} replicas of {} GPUs, cold start {:.0f} s\n",
-        s.end_time, wall, wall > 0 ? s.end_time / wall : 0.0, s.steps, s.arrivals, s.finished,
-        s.unfinished, s.preemptions, 100 * hit, s.peak_replicas, r.gpus_per_replica,
-        r.cold_start_seconds);
-    for (const auto& e : r.scales) {
-      os << fmt::format("  t={:>6.0f} s  {} pool: {} -> {} replicas\n", e.time,
-                        e.pool == 0 ? "main" : "decode", e.from, e.to);
-    }
-    for (const auto& w : r.warnings) os << "warning: " << w << "\n";
-    os << "\n" << table;
-  };
-  std::ostringstream text;
-  header(text);
+
+  std::string text;
+  Json data = RunData(runs[0]);
+  for (size_t i = 0; i < runs.size(); ++i) text += (i ? "\n" : "") + RunText(runs[i]);
+  if (runs.size() > 1) {
+    std::vector<std::string> columns = {"RUN"};
+    columns.insert(columns.end(), kRunColumns.begin(), kRunColumns.end());
+    TextTable table(columns);
+    Json compared = Json::array();
+    for (const Run& run : runs) table.AddRow(RunRow(run.scenario.label, run.result));
+    for (size_t i = 1; i < runs.size(); ++i) compared.push_back(RunData(runs[i]));
+    text += "\ncomparison\n" + table.Render();
+    data["compare"] = compared;
+  }
   // The main job (no scenario given) always writes its report; otherwise --report asks for it.
   std::string report_path = inv.Get("report");
   if (report_path.empty() && !inv.Has("scenario") && report::HtmlReportAvailable()) {
     report_path = "sim-report.html";
   }
   if (!report_path.empty()) {
+    Json report_runs = Json::array();
+    for (const Run& run : runs) report_runs.push_back(ReportRun(run.scenario, run.result));
+    const sim::Scenario& first = runs[0].scenario;
     AIINFRA_TRY(std::string html,
-                report::RenderHtmlReport(ReportData(scenario, r, class_names, text.str())));
+                report::RenderHtmlReport(Json{{"title", "aiinfra sim: " + first.name},
+                                              {"subtitle", first.description},
+                                              {"summary_text", text},
+                                              {"runs", report_runs}}));
     AIINFRA_CHECK_OK(inv.env.WriteFile(report_path, html));
     data["report"] = report_path;
   }
   Output o{.data = data};
-  const std::string printed =
-      text.str() + (report_path.empty() ? "" : "\nreport: " + report_path + "\n");
+  const std::string printed = text + (report_path.empty() ? "" : "\nreport: " + report_path + "\n");
   o.table = [printed](std::ostream& os) { os << printed; };
   return o;
 }

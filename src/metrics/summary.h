@@ -114,6 +114,8 @@ class MetricsCollector {
 
   std::uint64_t requests() const { return requests_; }
   const CollectorOptions& options() const { return options_; }
+  // The run's mean GPU count, when it is known only at the end (a run that autoscales).
+  void set_gpus(double gpus) { options_.gpus = gpus; }
 
   RunSummary Summarize() const;
 

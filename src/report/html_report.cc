@@ -25,48 +25,71 @@ document.getElementById('title').textContent = D.title;
 document.getElementById('subtitle').textContent = D.subtitle || '';
 document.getElementById('summary').textContent = D.summary_text || '';
 
-// Vertical lines at the scale events, labelled with the new replica count.
-function eventsPlugin(events) {
+// One run, or several side by side: each run is drawn dashed differently, same colours.
+const RUNS = D.runs || [{ name: '', series: D.series, scale_events: D.scale_events,
+                          cdfs: D.cdfs, replicas: D.replicas }];
+const MULTI = RUNS.length > 1;
+const dashes = [[], [6, 4], [2, 3], [10, 3, 2, 3]];
+const named = (run, label) => MULTI ? label + ' (' + run.name + ')' : label;
+
+// Vertical lines at the scale events, labelled with the pool and the new replica count.
+function eventsPlugin() {
   return { hooks: { draw: [u => {
     const ctx = u.ctx;
     ctx.save();
-    ctx.strokeStyle = '#888'; ctx.setLineDash([4, 4]); ctx.fillStyle = '#555';
+    ctx.strokeStyle = '#888'; ctx.fillStyle = '#555';
     ctx.font = (11 * devicePixelRatio) + 'px sans-serif';
-    for (const e of events) {
-      const x = u.valToPos(e.time, 'x', true);
-      if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
-      ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height);
-      ctx.stroke();
-      ctx.fillText(e.pool + ' ' + e.from + '\u2192' + e.to, x + 3, u.bbox.top + 12);
-    }
+    RUNS.forEach((run, r) => {
+      ctx.setLineDash(r ? [2, 3] : [4, 4]);
+      for (const e of run.scale_events || []) {
+        const x = u.valToPos(e.time, 'x', true);
+        if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+        ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height);
+        ctx.stroke();
+        ctx.fillText(named(run, e.pool + ' ' + e.from + '\u2192' + e.to), x + 3,
+                     u.bbox.top + 12 + 12 * r * devicePixelRatio);
+      }
+    });
     ctx.restore();
   }]}};
 }
 
-function timeChart(title, columns, yLabel) {
-  const cols = D.series.columns;
-  const present = columns.filter(c => cols[c]);
-  if (!present.length) return;
-  const data = [cols.t].concat(present.map(c => cols[c]));
-  const series = [{ label: 'time (s)' }].concat(present.map((c, i) => (
-    { label: c, stroke: palette[i % palette.length], width: 1.5, spanGaps: true })));
+// The runs' columns on one time axis (every run samples once a second from the same start).
+function timeChart(title, columnsOf, yLabel) {
+  const lines = [];
+  RUNS.forEach((run, r) => {
+    const cols = run.series.columns;
+    columnsOf(cols).filter(c => cols[c]).forEach((c, i) =>
+      lines.push({ t: cols.t, v: cols[c], label: named(run, c), i, r }));
+  });
+  if (!lines.length) return;
+  const t = lines.reduce((a, l) => l.t.length > a.length ? l.t : a, []);
+  const data = [t].concat(lines.map(l => t.map((_, k) => k < l.v.length ? l.v[k] : null)));
+  const series = [{ label: 'time (s)' }].concat(lines.map(l => (
+    { label: l.label, stroke: palette[l.i % palette.length], width: 1.5, spanGaps: true,
+      dash: dashes[l.r % dashes.length] })));
   const el = document.createElement('div');
   el.className = 'chart';
   document.getElementById('series').appendChild(el);
   new uPlot({ title, width: W(), height: 240, series,
               scales: { x: { time: false } },
               axes: [{ label: 'simulated time (s)' }, { label: yLabel }],
-              plugins: [eventsPlugin(D.scale_events || [])] }, data, el);
+              plugins: [eventsPlugin()] }, data, el);
 }
+const cols = list => () => list;
 
 function cdfChart(metric, unit, scale) {
-  const byClass = (D.cdfs || {})[metric] || {};
-  const names = Object.keys(byClass).filter(n => byClass[n].length);
-  if (!names.length) return;
-  // One x axis for all classes: the union of their values; each class's CDF is read off it.
-  const xs = [...new Set(names.flatMap(n => byClass[n]))].sort((a, b) => a - b);
-  const ys = names.map(n => {
-    const v = byClass[n]; let j = 0;
+  const curves = [];
+  RUNS.forEach((run, r) => {
+    const byClass = (run.cdfs || {})[metric] || {};
+    Object.keys(byClass).filter(n => byClass[n].length).forEach((n, i) =>
+      curves.push({ v: byClass[n], label: named(run, n), i, r }));
+  });
+  if (!curves.length) return;
+  // One x axis for all curves: the union of their values; each CDF is read off it.
+  const xs = [...new Set(curves.flatMap(c => c.v))].sort((a, b) => a - b);
+  const ys = curves.map(c => {
+    const v = c.v; let j = 0;
     return xs.map(x => { while (j < v.length && v[j] <= x) j++; return j / v.length; });
   });
   const el = document.createElement('div');
@@ -74,21 +97,23 @@ function cdfChart(metric, unit, scale) {
   document.getElementById('cdfs').appendChild(el);
   new uPlot({ title: metric.toUpperCase() + ' CDF', width: W() / 2 - 10, height: 260,
               series: [{ label: metric + ' (' + unit + ')', value: (u, v) => v == null ? '' :
-                         (v * scale).toPrecision(4) }].concat(names.map((n, i) => (
-                { label: n, stroke: palette[i % palette.length], width: 1.5 }))),
+                         (v * scale).toPrecision(4) }].concat(curves.map(c => (
+                { label: c.label, stroke: palette[c.i % palette.length], width: 1.5,
+                  dash: dashes[c.r % dashes.length] }))),
               scales: { x: { time: false, distr: 3 } },
               axes: [{ label: unit, values: (u, v) => v.map(x => +(x * scale).toPrecision(3)) },
                      { label: 'fraction of requests' }] },
              [xs].concat(ys), el);
 }
 
-function replicaChart() {
-  const r = D.replicas || [];
+function replicaChart(run) {
+  const r = run.replicas || [];
   if (!r.length) return;
   const el = document.createElement('div');
   el.className = 'chart';
   document.getElementById('replicas').appendChild(el);
-  new uPlot({ title: 'Per-replica utilization (busy share of the run)', width: W(), height: 220,
+  new uPlot({ title: named(run, 'Per-replica utilization (busy share of the run)'),
+              width: W(), height: 220,
               series: [{ label: 'replica' },
                        { label: 'utilization', fill: '#1f77b466', stroke: '#1f77b4',
                          paths: uPlot.paths.bars({ size: [0.7, 40] }), points: { show: false } }],
@@ -99,17 +124,17 @@ function replicaChart() {
              [r.map((_, i) => i), r.map(x => x.utilization)], el);
 }
 
-timeChart('Requests per second', ['arrivals', 'completions'], 'requests/s');
-timeChart('Requests in the system', ['running', 'waiting'], 'requests');
-timeChart('Replicas', ['replicas_ready', 'replicas_starting'], 'replicas');
-timeChart('Windowed TTFT (p90)', Object.keys(D.series.columns).filter(c => c.startsWith('ttft_')),
+timeChart('Requests per second', cols(['arrivals', 'completions']), 'requests/s');
+timeChart('Requests in the system', cols(['running', 'waiting']), 'requests');
+timeChart('Replicas', cols(['replicas_ready', 'replicas_starting']), 'replicas');
+timeChart('Windowed TTFT (p90)', c => Object.keys(c).filter(k => k.startsWith('ttft_')),
           'seconds');
-timeChart('Output tokens per second', ['output_tokens_per_s'], 'tokens/s');
-timeChart('KV-cache usage', ['kv_usage'], 'fraction');
+timeChart('Output tokens per second', cols(['output_tokens_per_s']), 'tokens/s');
+timeChart('KV-cache usage', cols(['kv_usage']), 'fraction');
 cdfChart('ttft', 'ms', 1e3);
 cdfChart('tpot', 'ms', 1e3);
 cdfChart('e2e', 's', 1);
-replicaChart();
+RUNS.forEach(replicaChart);
 )js";
 
 }  // namespace

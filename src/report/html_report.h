@@ -27,6 +27,9 @@ bool HtmlReportAvailable();
 //    "scale_events": [{"time": s, "from": n, "to": n, "pool": str}],
 //    "cdfs": {"ttft": {"<class>": [sorted seconds]}, "tpot": {...}, "e2e": {...}},
 //    "replicas": [{"name": str, "utilization": fraction}]}
+// or, for runs side by side (each drawn with its own dash pattern on the same charts),
+//   {"title", "subtitle", "summary_text", "runs": [{"name": str, "series", "scale_events",
+//    "cdfs", "replicas"}, ...]}
 // kUnavailable-style kNotFound when the chart library was not embedded, saying how to fix it.
 Result<std::string> RenderHtmlReport(const nlohmann::ordered_json& data);
 

@@ -17,19 +17,36 @@ int ChangeInPeriod(const std::deque<Hpa::Event>& events, double now, double peri
   return change;
 }
 
+// ceil(x) as a replica count, bounded so that no metric value can overflow it.
+int CeilCount(double x) {
+  if (!(x > 0)) return 0;
+  return static_cast<int>(std::min(std::ceil(x), 1e6));
+}
+
 }  // namespace
 
 int Hpa::Recommend(int current, int ready, int starting, const HpaMetric& m) const {
-  if (m.target <= 0 || ready <= 0) return current;
+  if (m.target <= 0) return current;
+  if (m.type == HpaMetricType::kTotal) {
+    if (current <= 0) return current;
+    if (std::abs(m.value / (m.target * current) - 1) <= config_.tolerance) return current;
+    return CeilCount(m.value / m.target);
+  }
+  if (m.type == HpaMetricType::kValue) {
+    const double ratio = m.value / m.target;
+    if (current > 0 && std::abs(ratio - 1) <= config_.tolerance) return current;
+    return CeilCount(ratio * (current > 0 ? ready : 1));
+  }
+  if (ready <= 0) return current;  // no replica reports the metric: nothing to act on
   const double ratio = m.value / m.target;
   if (starting > 0 && ratio > 1) {
     // Starting replicas count as using nothing when scaling up.
     const double adjusted = m.value * ready / (m.target * (ready + starting));
     if (std::abs(adjusted - 1) <= config_.tolerance || adjusted < 1) return current;
-    return static_cast<int>(std::ceil(adjusted * (ready + starting)));
+    return CeilCount(adjusted * (ready + starting));
   }
   if (std::abs(ratio - 1) <= config_.tolerance) return current;
-  return static_cast<int>(std::ceil(ratio * ready));
+  return CeilCount(ratio * ready);
 }
 
 int Hpa::ScaleUpLimit(double now, int current) const {

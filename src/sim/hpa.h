@@ -5,7 +5,8 @@
 // Each sync (every 15 s by default), for a metric averaged over the ready replicas against a
 // target average value:
 //   1. ratio = metric / target. Within the tolerance (|ratio - 1| <= 0.1) the recommendation is
-//      the current count; otherwise ceil(ratio * ready).
+//      the current count; otherwise ceil(ratio * ready). (That is a Pods metric; External and
+//      Object metrics differ a little: HpaMetricType.)
 //      Replicas still starting have no metric. When the ratio says scale up, they are counted
 //      as using 0 (the controller's rule for unready pods): ratio' = metric * ready / (target *
 //      (ready + starting)); if ratio' is within the tolerance or says scale down, nothing
@@ -59,10 +60,25 @@ struct HpaConfig {
   HpaRules scale_down{300, HpaRules::Select::kMax, {{HpaPolicy::Type::kPercent, 100, 15}}};
 };
 
-// One metric observation: its average over the ready replicas, and its target average value.
+// How a metric's value becomes a replica count: the HPA's metric source and target types
+// (replica_calculator.go).
+enum class HpaMetricType {
+  // A Pods metric (or Resource) with an AverageValue target: `value` is the average over the
+  // ready replicas, with the rule for starting replicas of step 1.
+  kAverage,
+  // An External metric with an AverageValue target (KEDA's default): `value` is the total;
+  // ratio = total / (target * current), and outside the tolerance ceil(total / target).
+  kTotal,
+  // An Object or External metric with a Value target: ratio = value / target, and outside the
+  // tolerance ceil(ratio * ready) (no rule for starting replicas; 0 ready gives 0).
+  kValue,
+};
+
+// One metric observation and its target.
 struct HpaMetric {
   double value = 0;
   double target = 1;
+  HpaMetricType type = HpaMetricType::kAverage;
 };
 
 struct HpaDecision {

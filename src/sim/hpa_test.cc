@@ -105,5 +105,28 @@ TEST(HpaTest, OutOfBoundsCountsAreBroughtInside) {
   EXPECT_EQ(hpa.Decide(15, 1, 1, 0, {{1, 1}}).desired, 2);
 }
 
+TEST(HpaTest, ExternalTotalsAgainstAnAverageValueTarget) {
+  Hpa hpa(Bounds(1, 100));
+  const HpaMetricType total = HpaMetricType::kTotal;
+  // 100 in total over a target of 10 a replica: ceil(100 / 10), whatever is ready.
+  EXPECT_EQ(hpa.Decide(0, 4, 1, 3, {{100, 10, total}}).recommended, 10);
+  // The tolerance compares total / (target x current): 42 / 40 is within 10%.
+  EXPECT_EQ(hpa.Decide(15, 4, 4, 0, {{42, 10, total}}).recommended, 4);
+  EXPECT_EQ(hpa.Decide(30, 4, 4, 0, {{15, 10, total}}).recommended, 2);
+}
+
+TEST(HpaTest, ValueTargetsScaleTheReadyCountWithoutTheStartingRule) {
+  Hpa hpa(Bounds(1, 100));
+  const HpaMetricType value = HpaMetricType::kValue;
+  // p90 TTFT 2 s against 1 s, 3 of 4 ready: ceil(2 x 3).
+  EXPECT_EQ(hpa.Decide(0, 4, 3, 1, {{2, 1, value}}).recommended, 6);
+  // 1.2 against 1 with 2 of 4 ready: ceil(1.2 x 2) = 3, below the current 4. A Pods metric
+  // counts the starting replicas as using nothing (1.2 x 2 / 4 = 0.6 says scale down) and then
+  // keeps the current count.
+  EXPECT_EQ(hpa.Decide(15, 4, 2, 2, {{1.2, 1, value}}).recommended, 3);
+  EXPECT_EQ(hpa.Decide(30, 4, 2, 2, {{1.2, 1}}).recommended, 4);
+  EXPECT_EQ(hpa.Decide(45, 4, 4, 0, {{1.05, 1, value}}).recommended, 4);  // tolerance
+}
+
 }  // namespace
 }  // namespace aiinfra::sim

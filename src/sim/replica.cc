@@ -142,7 +142,9 @@ std::optional<double> Replica::StartStep(double now) {
   perf::BatchShape shape;
   double decode_context = 0;
   for (const Sequence* s : scheduled_) {
-    if (s->generated > 0 && s->scheduled == 1 && s->computed == s->tokens() - 1) {
+    // One new token over a cached context is a decode, be it an output token or the last
+    // prompt token (a 1-token chunk, or the first token after a KV transfer).
+    if (s->scheduled == 1 && s->computed > 0 && s->computed == s->tokens() - 1) {
       decode_context += static_cast<double>(s->computed);
       ++last_.decode_seqs;
     } else {
@@ -175,8 +177,8 @@ void Replica::FinishStep(double end, ReplicaSink& sink) {
     if (s->computed == s->tokens()) {
       ++s->generated;
       if (s->t_first < 0) s->t_first = end;
-      s->t_last = end;
       sink.OnToken(*s, end);
+      s->t_last = end;
     }
   }
   scheduled_.clear();

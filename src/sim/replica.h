@@ -59,12 +59,13 @@ struct Sequence {
   double arrival = 0;
   double t_sched = -1;        // first scheduled
   double t_first = -1;        // first output token
-  double t_last = -1;         // latest output token
+  double t_last = -1;         // latest output token (the one before, during OnToken)
   int32_t generated = 0;      // output tokens so far
   int64_t computed = 0;       // tokens whose KV is in the cache
   int64_t cached_tokens = 0;  // prompt tokens served from the prefix cache at first admission
   int preemptions = 0;
-  // Disaggregated prefill: the sequence leaves its (prefill) replica after its first token.
+  // Disaggregated prefill: the sequence leaves its (prefill) replica after its first token
+  // (which is not streamed: simulation.h).
   bool prefill_only = false;
 
   // Internal to the replica.
@@ -80,7 +81,8 @@ struct Sequence {
 class ReplicaSink {
  public:
   virtual ~ReplicaSink() = default;
-  // One output token of `seq` at time `t` (seq.generated already counts it).
+  // One output token of `seq` at time `t` (seq.generated already counts it; seq.t_last is still
+  // the previous token's time, -1 before the first, so the gap is t - t_last).
   virtual void OnToken(const Sequence& seq, double t) = 0;
   // `seq` has all its tokens; its blocks are freed.
   virtual void OnFinish(std::unique_ptr<Sequence> seq, double t) = 0;

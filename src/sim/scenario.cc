@@ -58,39 +58,183 @@ Result<ReplicaConfig> ParseEngine(const YamlNode& node, double& memory_utilizati
   return e;
 }
 
+// A target: a number, or a duration for latencies ("500ms").
+Result<double> Target(const YamlNode& n, const SignalSpec& signal) {
+  double v = 0;
+  if (auto number = n.Number()) {
+    v = *number;
+  } else if (signal.latency()) {
+    AIINFRA_TRY(v, Seconds(n));
+  } else {
+    return Fail(number.error());
+  }
+  if (!(v > 0) || !std::isfinite(v)) return Fail(n.Err("target must be > 0"));
+  return v;
+}
+
+// One metric of an autoscaler: `m` holds metric, target, and optionally window, type,
+// activation.
+Result<ScaleMetric> ParseScaleMetric(YamlMap& m, bool keda) {
+  ScaleMetric out;
+  AIINFRA_TRY(YamlNode name, m.Required("metric"));
+  AIINFRA_TRY(std::string text, name.Scalar());
+  auto signal = ParseSignal(text);
+  if (!signal) return Fail(name.Err(signal.error().message));
+  out.signal = *signal;
+  if (auto n = m.Optional("window")) {
+    AIINFRA_TRY(out.signal.window, Seconds(*n));
+    if (!(out.signal.window >= 1 && out.signal.window <= 86400)) {
+      return Fail(n->Err("window must be between 1s and 24h"));
+    }
+  }
+  AIINFRA_TRY(YamlNode target, m.Required("target"));
+  AIINFRA_TRY(out.target, Target(target, out.signal));
+  out.type = out.signal.latency() ? HpaMetricType::kValue
+             : keda               ? HpaMetricType::kTotal
+                                  : HpaMetricType::kAverage;
+  if (auto n = m.Optional("type")) {
+    AIINFRA_TRY(std::string type, n->Scalar());
+    if (type == "average") {
+      out.type = HpaMetricType::kAverage;
+    } else if (type == "total") {
+      out.type = HpaMetricType::kTotal;
+    } else if (type == "value") {
+      out.type = HpaMetricType::kValue;
+    } else {
+      return Fail(
+          n->Err("type must be average (a Pods metric: per-replica average), total (an External "
+                 "metric with an AverageValue target) or value (a Value target)"));
+    }
+  }
+  if (auto n = m.Optional("activation")) {
+    if (!keda) return Fail(n->Err("activation is a KEDA setting: add kind: keda"));
+    if (auto number = n->Number()) {
+      out.activation = *number;
+    } else if (out.signal.latency()) {
+      AIINFRA_TRY(out.activation, Seconds(*n));
+    } else {
+      return Fail(number.error());
+    }
+    if (!(out.activation >= 0)) return Fail(n->Err("activation must be >= 0"));
+  }
+  return out;
+}
+
 Result<ScaleSpec> ParseAutoscaler(const YamlNode& node) {
   AIINFRA_TRY(YamlMap m, YamlMap::From(node));
   ScaleSpec s;
+  const std::string kind = m.OptionalString("kind", "hpa");
+  if (kind != "hpa" && kind != "keda") {
+    return Fail(m.Optional("kind")->Err("kind must be hpa or keda"));
+  }
+  s.keda = kind == "keda";
   AIINFRA_TRY(YamlNode min, m.Required("min"));
-  AIINFRA_TRY(s.min, Count(min, 1));
+  AIINFRA_TRY(s.min, Count(min, s.keda ? 0 : 1));
   AIINFRA_TRY(YamlNode max, m.Required("max"));
   AIINFRA_TRY(s.max, Count(max, 1));
   if (s.max < s.min) return Fail(max.Err("max must be >= min"));
-  const std::string metric = m.OptionalString("metric", "requests");
-  if (metric == "requests") {
-    s.metric = ScaleMetric::kRequestsPerReplica;
-  } else if (metric == "kv_usage") {
-    s.metric = ScaleMetric::kKvUsage;
+  if (auto list = m.Optional("metrics")) {
+    if (m.Has("metric") || m.Has("target") || m.Has("window")) {
+      return Fail(list->Err("give either metric: and target: or a metrics: list, not both"));
+    }
+    AIINFRA_TRY(std::vector<YamlNode> items, list->Items());
+    if (items.empty()) return Fail(list->Err("metrics must list at least one metric"));
+    for (const YamlNode& item : items) {
+      AIINFRA_TRY(YamlMap im, YamlMap::From(item));
+      AIINFRA_TRY(ScaleMetric metric, ParseScaleMetric(im, s.keda));
+      AIINFRA_CHECK_OK(im.Finish());
+      s.metrics.push_back(metric);
+    }
   } else {
-    return Fail(
-        m.Optional("metric")->Err("metric must be requests (running + waiting per "
-                                  "replica) or kv_usage (a fraction)"));
+    AIINFRA_TRY(ScaleMetric metric, ParseScaleMetric(m, s.keda));
+    s.metrics.push_back(metric);
   }
-  AIINFRA_TRY(YamlNode target, m.Required("target"));
-  AIINFRA_TRY(s.target, target.Number());
-  if (!(s.target > 0)) return Fail(target.Err("target must be > 0"));
-  if (auto n = m.Optional("sync_period")) {
-    AIINFRA_TRY(s.sync_period, Seconds(*n));
+  for (auto [key, field] :
+       {std::pair{"sync_period", &s.sync_period}, std::pair{"scale_up_window", &s.scale_up_window},
+        std::pair{"scale_down_window", &s.scale_down_window},
+        std::pair{"polling_interval", &s.keda_spec.polling_interval},
+        std::pair{"cooldown", &s.keda_spec.cooldown}}) {
+    if (auto n = m.Optional(key)) {
+      const std::string_view k = key;
+      if (!s.keda && (k == "polling_interval" || k == "cooldown")) {
+        return Fail(n->Err(std::string(k) + " is a KEDA setting: add kind: keda"));
+      }
+      AIINFRA_TRY(*field, Seconds(*n));
+      const bool period = k == "sync_period" || k == "polling_interval";
+      if (period ? !(*field > 0) : !(*field >= 0)) {
+        return Fail(n->Err(period ? "must be > 0" : "must be >= 0"));
+      }
+    }
   }
-  if (!(s.sync_period > 0)) return Fail(m.Optional("sync_period")->Err("must be > 0"));
-  if (auto n = m.Optional("scale_down_window")) {
-    AIINFRA_TRY(s.scale_down_window, Seconds(*n));
-  }
+  s.keda_spec.min_replicas = s.min;
   if (auto n = m.Optional("tolerance")) {
     AIINFRA_TRY(s.tolerance, n->Number());
+    if (!(s.tolerance >= 0 && s.tolerance < 1)) return Fail(n->Err("tolerance must be in [0, 1)"));
   }
   AIINFRA_CHECK_OK(m.Finish());
   return s;
+}
+
+Result<PlannerScenario> ParsePlanner(const YamlNode& node, bool disaggregated) {
+  AIINFRA_TRY(YamlMap m, YamlMap::From(node));
+  PlannerScenario p;
+  PlannerConfig& c = p.config;
+  if (auto n = m.Optional("interval")) {
+    AIINFRA_TRY(c.interval, Seconds(*n));
+    if (!(c.interval >= 1)) return Fail(n->Err("interval must be at least 1s"));
+  }
+  if (auto n = m.Optional("predictor")) {
+    AIINFRA_TRY(std::string name, n->Scalar());
+    auto predictor = ParsePredictor(name);
+    if (!predictor) return Fail(n->Err(predictor.error().message));
+    c.predictor = *predictor;
+  }
+  if (auto n = m.Optional("history")) {
+    AIINFRA_TRY(c.history, Count(*n, 1));
+  }
+  AIINFRA_TRY(YamlNode ttft, m.Required("ttft"));
+  AIINFRA_TRY(c.ttft_target, Seconds(ttft));
+  if (!(c.ttft_target > 0)) return Fail(ttft.Err("ttft must be > 0"));
+  AIINFRA_TRY(YamlNode itl, m.Required("itl"));
+  AIINFRA_TRY(c.itl_target, Seconds(itl));
+  if (!(c.itl_target > 0)) return Fail(itl.Err("itl must be > 0"));
+  if (auto n = m.Optional("correction")) {
+    AIINFRA_TRY(c.correction, n->Bool());
+  }
+  if (auto n = m.Optional("max_gpus")) {
+    AIINFRA_TRY(c.max_gpus, Count(*n, 1));
+  }
+  const auto bounds = [&](const char* key, int& min, int& max) -> Status {
+    auto n = m.Optional(key);
+    if (!n) return {};
+    AIINFRA_TRY(YamlMap b, YamlMap::From(*n));
+    if (auto v = b.Optional("min")) {
+      AIINFRA_TRY(min, Count(*v, 1));
+    }
+    if (auto v = b.Optional("max")) {
+      AIINFRA_TRY(max, Count(*v, 1));
+    }
+    if (max < min) return Fail(n->Err("max must be >= min"));
+    return b.Finish();
+  };
+  if (disaggregated) {
+    for (const char* key : {"replicas"}) {
+      if (auto n = m.Optional(key)) {
+        return Fail(n->Err("a disaggregated planner takes prefill: and decode: bounds"));
+      }
+    }
+    AIINFRA_CHECK_OK(bounds("prefill", c.min_prefill, c.max_prefill));
+    AIINFRA_CHECK_OK(bounds("decode", c.min_decode, c.max_decode));
+  } else {
+    for (const char* key : {"prefill", "decode"}) {
+      if (auto n = m.Optional(key)) {
+        return Fail(n->Err("an aggregated planner takes replicas: {min, max}"));
+      }
+    }
+    AIINFRA_CHECK_OK(bounds("replicas", c.min_prefill, c.max_prefill));
+  }
+  AIINFRA_CHECK_OK(m.Finish());
+  return p;
 }
 
 Result<ColdStartSpec> ParseColdStart(const YamlNode& node) {
@@ -158,6 +302,42 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& file) {
   s.file = file;
   s.name = m.OptionalString("name", "scenario");
   s.description = m.OptionalString("description");
+  s.label = m.OptionalString("label", s.name);
+  if (auto n = m.Optional("compare")) {
+    AIINFRA_TRY(std::vector<YamlNode> items, n->Items());
+    for (const YamlNode& item : items) {
+      AIINFRA_TRY(YamlMap v, YamlMap::From(item));
+      ScenarioVariant variant;
+      AIINFRA_TRY(YamlNode label, v.Required("label"));
+      AIINFRA_TRY(variant.label, label.Scalar());
+      for (const ScenarioVariant& other : s.compare) {
+        if (other.label == variant.label || variant.label == s.label) {
+          return Fail(label.Err("labels must differ from each other and from the scenario's"));
+        }
+      }
+      AIINFRA_TRY(YamlNode set, v.Required("set"));
+      AIINFRA_TRY(YamlMap fields, YamlMap::From(set));
+      for (const std::string& key : fields.Keys()) {
+        AIINFRA_TRY(YamlNode value, fields.Required(key));
+        if (key.starts_with("compare")) return Fail(value.Err("a variant cannot change compare"));
+        // A scalar as it is; a mapping or list as flow YAML, which SetYamlPath reads back.
+        std::string text;
+        if (value.IsScalar()) {
+          AIINFRA_TRY(text, value.Scalar());
+        } else {
+          YAML::Emitter out;
+          out.SetMapFormat(YAML::Flow);
+          out.SetSeqFormat(YAML::Flow);
+          out << value.node;
+          text = out.c_str();
+        }
+        variant.set.emplace_back(key, text);
+      }
+      AIINFRA_CHECK_OK(fields.Finish());
+      AIINFRA_CHECK_OK(v.Finish());
+      s.compare.push_back(std::move(variant));
+    }
+  }
   if (auto n = m.Optional("seed")) {
     AIINFRA_TRY(double seed, n->Number());
     if (seed < 0 || seed != std::floor(seed)) return Fail(n->Err("seed must be a whole number"));
@@ -204,6 +384,23 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& file) {
       s.kv_over_scale_up = network == "scale-up";
       AIINFRA_CHECK_OK(x.Finish());
     }
+  }
+  if (auto n = m.Optional("planner")) {
+    AIINFRA_TRY(s.planner, ParsePlanner(*n, s.decode.has_value()));
+    s.planner_at = n->Err("").where;
+    if (s.pool.autoscaler || (s.decode && s.decode->autoscaler)) {
+      return Fail(n->Err("the planner sizes the pools itself: remove the pools' autoscaler"));
+    }
+  }
+  if (auto n = m.Optional("cluster")) {
+    AIINFRA_TRY(YamlMap c, YamlMap::From(*n));
+    s.cluster_at = n->Err("").where;
+    for (const std::string& key : c.Keys()) {
+      AIINFRA_TRY(YamlNode v, c.Required(key));
+      AIINFRA_TRY(s.cluster[key], Count(v, 1));
+    }
+    AIINFRA_CHECK_OK(c.Finish());
+    if (s.cluster.empty()) return Fail(n->Err("cluster must name at least one system"));
   }
   if (auto n = m.Optional("router")) {
     AIINFRA_TRY(YamlMap r, YamlMap::From(*n));
@@ -256,7 +453,8 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& file) {
 
 namespace {
 
-// Workload requests as the simulator's sequences.
+// Workload requests as the simulator's sequences: the open-loop stream, and closed-loop users
+// who send their next request a think time after their previous one ended.
 class GeneratorSource : public ArrivalSource {
  public:
   explicit GeneratorSource(workload::WorkloadGenerator& g) : g_(g) {}
@@ -267,7 +465,33 @@ class GeneratorSource : public ArrivalSource {
       return std::nullopt;
     }
     if (!*r) return std::nullopt;
-    const workload::RequestSpec& spec = **r;
+    return ToArrival(**r);
+  }
+  std::vector<Arrival> Start() override {
+    std::vector<Arrival> out;
+    for (int c = 0; c < static_cast<int>(g_.class_names().size()); ++c) {
+      for (int u = 0; u < g_.ClosedLoopUsers(c); ++u) out.push_back(Send(c, u, 0));
+    }
+    return out;
+  }
+  std::optional<Arrival> FollowUp(const Sequence& ended, double t) override {
+    const auto it = users_.find(ended.id);
+    if (it == users_.end()) return std::nullopt;
+    const auto [c, u] = it->second;
+    users_.erase(it);
+    const double at = t + g_.NextThinkTime(c, u);
+    if (!(at <= g_.horizon())) return std::nullopt;  // the run ends before the user sends
+    return Send(c, u, at);
+  }
+  std::optional<Error> error;
+
+ private:
+  Arrival Send(int c, int u, double at) {
+    Arrival a = ToArrival(g_.NextClosedLoopRequest(c, u, at));
+    users_[a.seq->id] = {c, u};
+    return a;
+  }
+  static Arrival ToArrival(const workload::RequestSpec& spec) {
     auto s = std::make_unique<Sequence>();
     s->id = spec.id;
     s->class_index = spec.class_index;
@@ -277,10 +501,9 @@ class GeneratorSource : public ArrivalSource {
     s->hashes = spec.prefix_hashes;
     return Arrival{std::move(s), spec.session_id};
   }
-  std::optional<Error> error;
 
- private:
   workload::WorkloadGenerator& g_;
+  std::unordered_map<uint64_t, std::pair<int, int>> users_;  // request in flight -> (class, user)
 };
 
 // Sequences into request records, the collector and the time series.
@@ -418,13 +641,22 @@ class CountingSource : public ArrivalSource {
  public:
   CountingSource(ArrivalSource& inner, MetricsObserver& observer)
       : inner_(inner), observer_(observer) {}
-  std::optional<Arrival> Next() override {
-    auto a = inner_.Next();
+  std::optional<Arrival> Next() override { return Seen(inner_.Next()); }
+  std::vector<Arrival> Start() override {
+    std::vector<Arrival> all = inner_.Start();
+    for (const Arrival& a : all) observer_.Arrived(*a.seq);
+    return all;
+  }
+  std::optional<Arrival> FollowUp(const Sequence& ended, double t) override {
+    return Seen(inner_.FollowUp(ended, t));
+  }
+
+ private:
+  std::optional<Arrival> Seen(std::optional<Arrival> a) {
     if (a) observer_.Arrived(*a->seq);
     return a;
   }
 
- private:
   ArrivalSource& inner_;
   MetricsObserver& observer_;
 };
@@ -432,6 +664,7 @@ class CountingSource : public ArrivalSource {
 struct BuiltPool {
   std::shared_ptr<const perf::PerfModel> model;
   PoolSpec spec;
+  EngineProfile profile;  // for the planner
   double cold_start = 0;
   int64_t blocks = 0;
 };
@@ -479,18 +712,76 @@ Result<BuiltPool> BuildPool(const Scenario& s, const PoolScenario& p, const Loca
                                             : 0,
                          .warmup = p.cold_start.warmup};
   out.cold_start = out.spec.cold_start.total();
+  out.spec.gpus = d.gpus();
   if (p.autoscaler) {
     AutoscalerSpec a;
-    a.hpa.min_replicas = p.autoscaler->min;
+    // KEDA's HPA never goes below 1: scaling to and from zero is KEDA's own.
+    a.hpa.min_replicas = std::max(p.autoscaler->min, 1);
     a.hpa.max_replicas = p.autoscaler->max;
     a.hpa.tolerance = p.autoscaler->tolerance;
     a.hpa.sync_period = p.autoscaler->sync_period;
+    a.hpa.scale_up.stabilization_window = p.autoscaler->scale_up_window;
     a.hpa.scale_down.stabilization_window = p.autoscaler->scale_down_window;
-    a.metric = p.autoscaler->metric;
-    a.target = p.autoscaler->target;
+    a.metrics = p.autoscaler->metrics;
+    if (p.autoscaler->keda) a.keda = p.autoscaler->keda_spec;
     out.spec.autoscaler = a;
   }
+  out.profile.gpus = d.gpus();
+  out.profile.max_batch = p.engine.max_num_seqs;
+  out.profile.prefill_seconds = [shared](double isl) {
+    return shared->Step(shared->Prefill(isl)).total;
+  };
+  out.profile.decode_step_seconds = [shared](double batch, double context) {
+    return shared->Step(shared->Decode(context, batch)).total;
+  };
+  out.profile.max_sequences = [shared](double context) { return shared->MaxSequences(context); };
   return out;
+}
+
+// The cluster's systems as capacities, and each pool's index among them. The initial replicas
+// must fit (GPU totals per system; replicas larger than a system take whole systems).
+Status PlaceOnCluster(const Scenario& s, const Catalogs& c, ClusterSpec& cluster) {
+  if (s.cluster.empty()) return {};
+  std::vector<std::string> names;
+  for (const auto& [name, count] : s.cluster) {
+    auto system = c.hardware->FindSystem(name);
+    if (!system) return Fail(Error{ErrorCode::kInvalidInput, system.error().message, s.cluster_at});
+    names.push_back((*system)->id);
+    cluster.capacity.push_back({count, (*system)->accelerator_count()});
+  }
+  std::vector<int> used(names.size(), 0);
+  const auto assign = [&](PoolSpec& pool, const PoolScenario& p, const Location& at) -> Status {
+    auto system = c.hardware->FindSystem(p.system);
+    const auto it = std::find(names.begin(), names.end(), (*system)->id);
+    if (it == names.end()) {
+      return Fail(Error{ErrorCode::kInvalidInput,
+                        fmt::format("system {} is not in the cluster: add it to cluster: ({} "
+                                    "are there)",
+                                    p.system, fmt::join(names, ", ")),
+                        at});
+    }
+    pool.system = static_cast<int>(it - names.begin());
+    const SystemCapacity& cap = cluster.capacity[pool.system];
+    const int per_replica =
+        pool.gpus <= cap.gpus_per_system
+            ? pool.gpus
+            : (pool.gpus + cap.gpus_per_system - 1) / cap.gpus_per_system * cap.gpus_per_system;
+    used[pool.system] += per_replica * pool.initial_replicas;
+    if (used[pool.system] > cap.count * cap.gpus_per_system) {
+      return Fail(Error{ErrorCode::kInvalidInput,
+                        fmt::format("the initial replicas need {} GPUs of {}; the cluster has {} "
+                                    "({} x {}): lower replicas or raise the count",
+                                    used[pool.system], p.system, cap.count * cap.gpus_per_system,
+                                    cap.count, cap.gpus_per_system),
+                        at});
+    }
+    return {};
+  };
+  AIINFRA_CHECK_OK(assign(cluster.pool, s.pool, s.pool_system_at));
+  if (cluster.decode) {
+    AIINFRA_CHECK_OK(assign(*cluster.decode, *s.decode, s.decode_system_at));
+  }
+  return {};
 }
 
 }  // namespace
@@ -527,6 +818,12 @@ Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
     cluster.transfer.bytes = [model](const Sequence& q) { return model->KvBytes(q.n_in); };
   }
 
+  if (s.planner) {
+    cluster.planner = PlannerSpec{s.planner->config, pool.profile,
+                                  decode ? std::optional(decode->profile) : std::nullopt};
+  }
+  AIINFRA_CHECK_OK(PlaceOnCluster(s, c, cluster));
+
   AIINFRA_TRY(workload::WorkloadGenerator generator,
               workload::WorkloadGenerator::Create(s.workload));
   metrics::CollectorOptions options;
@@ -557,6 +854,8 @@ Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
     per_class.resize(generator.class_names().size());
     for (auto& v : per_class) std::sort(v.begin(), v.end());
   }
+  // Replicas come and go: throughput per GPU is over the GPUs held on average.
+  if (result.sim.end_time > 0) collector.set_gpus(result.sim.gpu_seconds / result.sim.end_time);
   result.summary = collector.Summarize();
   result.warnings = generator.warnings();
   result.gpus_per_replica = pool.model->gpus();

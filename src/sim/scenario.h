@@ -1,6 +1,9 @@
 // A scenario: what `aiinfra sim` runs (issue 4, items 1 and 7). One YAML document:
 //
 //   name: chat-70b                      # and an optional description
+//   label: gb200                        # this run's name beside the variants (default: name)
+//   compare:                            # more runs, each with fields changed as --set does
+//     - {label: h200, set: {prefill.system: hgx-h200, decode.system: hgx-h200}}
 //   seed: 7                             # default 1; the workload's seed unless it has its own
 //   duration: 10min                     # arrivals stop here (the workload's unless it has one)
 //   model: llama-3.1-70b                # a catalog id or alias
@@ -12,10 +15,24 @@
 //     replicas: 2                       # initial replicas
 //     engine: {max_num_seqs: 256, max_num_batched_tokens: 8192, chunked_prefill: true,
 //              prefix_caching: true, block_size: 16, gpu_memory_utilization: 0.9}
-//     autoscaler: {min: 1, max: 8, metric: requests | kv_usage, target: 32, sync_period: 15s,
-//                  scale_down_window: 300s, tolerance: 0.1}
+//     autoscaler:                       # the Kubernetes HPA, or KEDA with kind: keda
+//       kind: hpa                       # or keda: adds polling_interval (30s), cooldown (300s),
+//                                       # activation per metric; min may be 0 (scale to zero)
+//       min: 1
+//       max: 8
+//       metric: requests                # one metric (sim/signals.h names: requests, running,
+//       target: 32                      # waiting, kv_usage, request_rate, token_rate,
+//                                       # ttft_p90, itl_mean, e2e_p99, queue_p50, ...)
+//       window: 30s                     # rates and latencies
+//       metrics: [{metric: ttft_p90, target: 1s, window: 30s, type: value}]  # or several
+//       sync_period: 15s, scale_up_window: 0s, scale_down_window: 300s, tolerance: 0.1
 //     cold_start: {scheduling: 5s, image_pull: 60s, storage_bandwidth: 2GB/s, warmup: 30s}
 //   kv_transfer: {network: scale-out | scale-up}   # disaggregated only (default scale-out)
+//   planner:                            # SLO planner (planner.h) instead of pool autoscalers
+//     {interval: 60s, predictor: constant | moving_average | linear, history: 5, ttft: 1s,
+//      itl: 50ms, correction: true, max_gpus: 72, prefill: {min: 1, max: 8},
+//      decode: {min: 1, max: 8}}        # aggregated: replicas: {min, max}
+//   cluster: {gb200-nvl72: 1}           # systems x counts: replicas beyond them stay pending
 //   router: {policy: prefix-affinity, queue_weight: 1, kv_weight: 1, prefix_weight: 1}
 //   slos: "ttft<=2s,tpot<=50ms"         # metrics/slo.h syntax; applies to every class
 //   class_slos: {batch: "e2e<=60s"}     # per class, by name
@@ -57,13 +74,15 @@ struct ColdStartSpec {
 };
 
 struct ScaleSpec {
-  int min = 1;
+  bool keda = false;  // kind: keda (a KEDA ScaledObject around the HPA)
+  int min = 1;        // KEDA: minReplicaCount, may be 0
   int max = 1;
-  ScaleMetric metric = ScaleMetric::kRequestsPerReplica;
-  double target = 1;
+  std::vector<ScaleMetric> metrics;
   double sync_period = 15;
+  double scale_up_window = 0;
   double scale_down_window = 300;
   double tolerance = 0.1;
+  KedaSpec keda_spec;
 };
 
 struct PoolScenario {
@@ -76,10 +95,22 @@ struct PoolScenario {
   ColdStartSpec cold_start;
 };
 
+struct PlannerScenario {
+  PlannerConfig config;  // min/max per pool, targets, interval, predictor
+};
+
+// Another run of the same scenario with some fields changed, for a side-by-side comparison.
+struct ScenarioVariant {
+  std::string label;
+  std::vector<std::pair<std::string, std::string>> set;  // path -> YAML value, as --set
+};
+
 struct Scenario {
   std::string file;
   std::string name;
   std::string description;
+  std::string label;  // the run's name in comparisons (default: name)
+  std::vector<ScenarioVariant> compare;
   uint64_t seed = 1;
   std::optional<double> duration;
   std::string model;
@@ -89,6 +120,10 @@ struct Scenario {
   PoolScenario pool;                   // aggregated, or prefill when `decode` is set
   std::optional<PoolScenario> decode;  // disaggregated
   bool kv_over_scale_up = false;
+  std::optional<PlannerScenario> planner;
+  Location planner_at;
+  std::map<std::string, int> cluster;  // system -> count; empty: unlimited
+  Location cluster_at;
   RouterConfig router;
   metrics::SloSet slos;
   std::map<std::string, metrics::SloSet> class_slos;

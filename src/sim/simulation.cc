@@ -17,9 +17,11 @@ enum Kind : int {
   kStepEnd = 0,
   kReady = 1,
   kTransferDone = 2,
-  kArrival = 3,
-  kSync = 4,
-  kSample = 5
+  kArrival = 3,  // closed-loop requests (the source's open-loop ones go first at equal times)
+  kKeda = 4,
+  kSync = 5,
+  kPlan = 6,
+  kSample = 7
 };
 
 struct Event {
@@ -35,15 +37,25 @@ struct Event {
   }
 };
 
-enum class State { kStarting, kReady, kDraining, kGone };
+enum class State { kPending, kStarting, kReady, kDraining, kGone };
 
 struct Slot {
   std::unique_ptr<Replica> replica;
   State state = State::kStarting;
   bool stepping = false;
-  double link_free_at = 0;  // prefill replicas: when their KV link is free again
-  double busy = 0;          // seconds with a step in flight
+  double link_free_at = 0;                  // prefill replicas: when their KV link is free again
+  double busy = 0;                          // seconds with a step in flight
+  std::vector<std::pair<int, int>> placed;  // (system, GPUs) it holds
+  double since = -1;                        // when it took its GPUs; -1: holds none
 };
+
+double LongestWindow(const PoolSpec& s) {
+  double w = 1;
+  if (s.autoscaler) {
+    for (const ScaleMetric& m : s.autoscaler->metrics) w = std::max(w, m.signal.window);
+  }
+  return w;
+}
 
 struct Pool {
   const PoolSpec* spec = nullptr;
@@ -52,8 +64,10 @@ struct Pool {
   std::vector<Slot> slots;
   std::vector<ReplicaLoad> loads;
   std::deque<Arrival> queue;  // requests no ready replica could take yet
+  PoolSignals signals;
+  double keda_last_active = 0;
 
-  explicit Pool(const PoolSpec& s) : spec(&s), router(s.router) {
+  explicit Pool(const PoolSpec& s) : spec(&s), router(s.router), signals(LongestWindow(s)) {
     if (s.autoscaler) hpa.emplace(s.autoscaler->hpa);
   }
   Pool(const Pool&) = delete;
@@ -62,11 +76,22 @@ struct Pool {
     return static_cast<int>(
         std::count_if(slots.begin(), slots.end(), [&](const Slot& x) { return x.state == state; }));
   }
+  int Current() const {
+    return Count(State::kReady) + Count(State::kStarting) + Count(State::kPending);
+  }
   bool Quiet() const {
     return queue.empty() && std::all_of(slots.begin(), slots.end(), [](const Slot& x) {
              return x.state == State::kGone || (!x.stepping && x.replica->idle());
            });
   }
+};
+
+// Planner inputs gathered over one interval.
+struct Interval {
+  double requests = 0, isl_sum = 0;
+  double finished = 0, osl_sum = 0;
+  double ttft_sum = 0, ttft_count = 0;
+  double itl_sum = 0, itl_count = 0;
 };
 
 class Loop : public ReplicaSink {
@@ -76,16 +101,26 @@ class Loop : public ReplicaSink {
       : cluster_(cluster), source_(source), observer_(observer), options_(options) {
     pools_.emplace_back(cluster.pool);
     if (cluster.decode) pools_.emplace_back(*cluster.decode);
+    for (const SystemCapacity& c : cluster.capacity) {
+      free_gpus_.emplace_back(static_cast<size_t>(std::max(c.count, 0)), c.gpus_per_system);
+    }
+    if (cluster.planner) {
+      planner_.emplace(cluster.planner->config, cluster.planner->prefill, cluster.planner->decode);
+    }
   }
 
   SimResult Run() {
     for (size_t p = 0; p < pools_.size(); ++p) {
-      for (int i = 0; i < pools_[p].spec->initial_replicas; ++i) {
-        AddSlot(static_cast<int>(p), State::kReady, 0);
+      const int pool = static_cast<int>(p);
+      for (int i = 0; i < pools_[p].spec->initial_replicas; ++i) AddSlot(pool, true);
+      if (pools_[p].hpa) Push(pools_[p].hpa->config().sync_period, kSync, pool, -1);
+      if (const auto& a = pools_[p].spec->autoscaler; a && a->keda) {
+        Push(a->keda->polling_interval, kKeda, pool, -1);
       }
-      if (pools_[p].hpa) Push(pools_[p].hpa->config().sync_period, kSync, static_cast<int>(p), -1);
     }
+    if (planner_) Push(planner_->config().interval, kPlan, -1, -1);
     if (options_.sample_interval > 0) Push(options_.sample_interval, kSample, -1, -1);
+    for (Arrival& a : source_.Start()) Inject(std::move(a));
     next_ = source_.Next();
     const double stop = options_.drain ? options_.horizon + options_.drain_limit : options_.horizon;
     while (true) {
@@ -103,12 +138,9 @@ class Loop : public ReplicaSink {
         events_.pop();
         Handle(e);
       } else {
-        ++result_.arrivals;
         Arrival a = std::move(*next_);
         next_ = source_.Next();
-        if (pools_.size() > 1) a.seq->prefill_only = true;
-        pools_[0].queue.push_back(std::move(a));
-        Dispatch(0);
+        Admit(std::move(a));
       }
     }
     Finish();
@@ -116,14 +148,36 @@ class Loop : public ReplicaSink {
   }
 
   void OnToken(const Sequence& seq, double t) override {
+    Pool& pool = pools_[current_pool_];
+    pool.signals.OutputToken(t);
+    if (seq.prefill_only) {
+      // A prefill replica's token: its own metrics count it, the client never sees it.
+      pool.signals.Latency(Signal::kTtft, t, t - seq.arrival);
+      return;
+    }
+    if (seq.generated == 1) {
+      pool.signals.Latency(Signal::kTtft, t, t - seq.arrival);
+      interval_.ttft_sum += t - seq.arrival;
+      ++interval_.ttft_count;
+    } else if (seq.t_last >= 0) {
+      pool.signals.Latency(Signal::kItl, t, t - seq.t_last);
+      interval_.itl_sum += t - seq.t_last;
+      ++interval_.itl_count;
+    }
     observer_.OnToken(seq, current_pool_, current_slot_, t);
   }
 
   void OnFinish(std::unique_ptr<Sequence> seq, double t) override {
-    if (!seq->prefill_only || seq->generated >= seq->n_out) {
-      // Aggregated, or a request whose only token came out of the prefill: done.
-      seq->prefill_only = false;
+    if (!seq->prefill_only) {
       ++result_.finished;
+      Pool& pool = pools_[current_pool_];
+      pool.signals.Latency(Signal::kE2e, t, t - seq->arrival);
+      if (seq->t_sched >= 0) pool.signals.Latency(Signal::kQueue, t, seq->t_sched - seq->arrival);
+      ++interval_.finished;
+      interval_.osl_sum += seq->generated;
+      if (auto next = source_.FollowUp(*seq, t); next && next->seq->arrival <= options_.horizon) {
+        Inject(std::move(*next));
+      }
       observer_.OnFinish(std::move(seq), current_pool_, current_slot_, t);
       return;
     }
@@ -135,47 +189,145 @@ class Loop : public ReplicaSink {
     const double busy = x.bandwidth > 0 ? bytes / x.bandwidth : 0;
     from.link_free_at = start + busy;
     const double done = start + busy + x.latency;
+    // The decode replica has the prompt's KV and computes the last prompt token again to get
+    // the first output token (as vLLM does with external KV); the prefill's token is dropped.
     seq->prefill_only = false;
-    seq->computed = seq->tokens() - 1;  // the KV of the prompt arrives with it
-    // Transfer records are reused, so memory stays bounded by transfers in flight.
-    int index;
-    if (free_transfers_.empty()) {
-      index = static_cast<int>(transfers_.size());
-      transfers_.emplace_back();
-    } else {
-      index = free_transfers_.back();
-      free_transfers_.pop_back();
-    }
-    transfers_[index] = {std::move(seq), done - t};
+    seq->generated = 0;
+    seq->computed = std::max<int64_t>(seq->n_in - 1, 0);
+    seq->t_first = seq->t_last = -1;
+    const int index = Store(transfers_, free_transfers_, Parked{std::move(seq), done - t});
     ++transfers_in_flight_;
     Push(done, kTransferDone, 1, index);
   }
 
  private:
-  struct Transfer {
+  // A request parked outside the pools: in a KV transfer, or a closed-loop request not yet sent.
+  // Records are reused, so memory stays bounded by what is in flight.
+  struct Parked {
     std::unique_ptr<Sequence> seq;
-    double seconds = 0;
+    double seconds = 0;  // transfers: seconds in transfer
+    uint64_t session = 0;
   };
+
+  static int Store(std::vector<Parked>& store, std::vector<int>& free, Parked x) {
+    int index;
+    if (free.empty()) {
+      index = static_cast<int>(store.size());
+      store.emplace_back();
+    } else {
+      index = free.back();
+      free.pop_back();
+    }
+    store[index] = std::move(x);
+    return index;
+  }
 
   void Push(double time, int kind, int pool, int slot) {
     events_.push({time, kind, order_++, pool, slot});
   }
 
-  void AddSlot(int p, State state, double ready_at) {
+  void Inject(Arrival a) {
+    const double at = a.seq->arrival;
+    const int index = Store(injected_, free_injected_, Parked{std::move(a.seq), 0, a.session});
+    ++injected_pending_;
+    Push(at, kArrival, 0, index);
+  }
+
+  void Admit(Arrival a) {
+    ++result_.arrivals;
+    pools_[0].signals.Arrival(now_);
+    ++interval_.requests;
+    interval_.isl_sum += a.seq->n_in;
+    if (pools_.size() > 1) a.seq->prefill_only = true;
+    pools_[0].queue.push_back(std::move(a));
+    Dispatch(0);
+  }
+
+  // --- Capacity -------------------------------------------------------------------------------
+
+  // Takes GPUs for a replica of pool `p`; false when the cluster has no room.
+  bool Place(int p, Slot& s) {
+    if (!Reserve(p, s)) return false;
+    s.since = now_;
+    return true;
+  }
+
+  bool Reserve(int p, Slot& s) {
+    const PoolSpec& spec = *pools_[p].spec;
+    if (spec.system < 0 || spec.system >= static_cast<int>(free_gpus_.size())) return true;
+    std::vector<int>& free = free_gpus_[spec.system];
+    const int per = cluster_.capacity[spec.system].gpus_per_system;
+    if (spec.gpus <= per) {
+      for (size_t i = 0; i < free.size(); ++i) {
+        if (free[i] >= spec.gpus) {
+          free[i] -= spec.gpus;
+          s.placed.push_back({static_cast<int>(i), spec.gpus});
+          return true;
+        }
+      }
+      return false;
+    }
+    const size_t need = static_cast<size_t>((spec.gpus + per - 1) / per);
+    std::vector<size_t> whole;
+    for (size_t i = 0; i < free.size() && whole.size() < need; ++i) {
+      if (free[i] == per) whole.push_back(i);
+    }
+    if (whole.size() < need) return false;
+    for (size_t i : whole) {
+      free[i] = 0;
+      s.placed.push_back({static_cast<int>(i), per});
+    }
+    return true;
+  }
+
+  // A replica left: its GPUs go back and pending replicas, oldest pool first, are placed.
+  void Release(int p, Slot& s) {
+    if (s.since >= 0) result_.gpu_seconds += pools_[p].spec->gpus * (now_ - s.since);
+    s.since = -1;
+    for (auto [system, gpus] : s.placed) free_gpus_[pools_[p].spec->system][system] += gpus;
+    s.placed.clear();
+    for (size_t q = 0; q < pools_.size(); ++q) {
+      for (size_t i = 0; i < pools_[q].slots.size(); ++i) {
+        Slot& x = pools_[q].slots[i];
+        if (x.state == State::kPending && Place(static_cast<int>(q), x)) {
+          x.state = State::kStarting;
+          Push(now_ + pools_[q].spec->cold_start.total(), kReady, static_cast<int>(q),
+               static_cast<int>(i));
+        }
+      }
+    }
+  }
+
+  void Leave(int p, int i) {
+    Slot& s = pools_[p].slots[i];
+    s.state = State::kGone;
+    pools_[p].router.Forget(i);
+    Release(p, s);
+  }
+
+  // --- Replicas -------------------------------------------------------------------------------
+
+  void AddSlot(int p, bool ready) {
     Pool& pool = pools_[p];
     Slot s;
     s.replica = std::make_unique<Replica>(pool.spec->make_replica());
-    s.state = state;
+    if (!Place(p, s)) {
+      s.state = State::kPending;
+    } else {
+      s.state = ready ? State::kReady : State::kStarting;
+    }
     pool.slots.push_back(std::move(s));
-    if (state == State::kStarting)
-      Push(ready_at, kReady, p, static_cast<int>(pool.slots.size()) - 1);
+    if (pool.slots.back().state == State::kStarting) {
+      Push(now_ + pool.spec->cold_start.total(), kReady, p,
+           static_cast<int>(pool.slots.size()) - 1);
+    }
     int total = 0;
-    for (const Pool& q : pools_) total += q.Count(State::kReady) + q.Count(State::kStarting);
+    for (const Pool& q : pools_) total += q.Current();
     result_.peak_replicas = std::max(result_.peak_replicas, total);
   }
 
   bool Quiet() const {
-    if (transfers_in_flight_ > 0) return false;
+    if (transfers_in_flight_ > 0 || injected_pending_ > 0) return false;
     return std::all_of(pools_.begin(), pools_.end(), [](const Pool& p) { return p.Quiet(); });
   }
 
@@ -208,8 +360,7 @@ class Loop : public ReplicaSink {
       s.busy += *d;
       Push(now_ + *d, kStepEnd, p, i);
     } else if (s.state == State::kDraining && s.replica->idle()) {
-      s.state = State::kGone;
-      pools_[p].router.Forget(i);
+      Leave(p, i);
     }
   }
 
@@ -234,19 +385,40 @@ class Loop : public ReplicaSink {
         break;
       }
       case kTransferDone: {
-        Transfer& x = transfers_[e.slot];
+        Parked& x = transfers_[e.slot];
         ++result_.transfers;
         --transfers_in_flight_;
         observer_.OnTransfer(*x.seq, x.seconds);
+        pools_[1].signals.Arrival(now_);
         pools_[1].queue.push_back(Arrival{std::move(x.seq), 0});
         free_transfers_.push_back(e.slot);
         Dispatch(1);
         break;
       }
+      case kArrival: {
+        Parked& x = injected_[e.slot];
+        --injected_pending_;
+        Arrival a{std::move(x.seq), x.session};
+        free_injected_.push_back(e.slot);
+        Admit(std::move(a));
+        break;
+      }
+      case kKeda:
+        Keda(e.pool);
+        if (now_ < options_.horizon || !Quiet()) {
+          Push(now_ + pools_[e.pool].spec->autoscaler->keda->polling_interval, kKeda, e.pool, -1);
+        }
+        break;
       case kSync:
         Autoscale(e.pool);
         if (now_ < options_.horizon || !Quiet()) {
           Push(now_ + pools_[e.pool].hpa->config().sync_period, kSync, e.pool, -1);
+        }
+        break;
+      case kPlan:
+        Plan();
+        if (now_ < options_.horizon || !Quiet()) {
+          Push(now_ + planner_->config().interval, kPlan, -1, -1);
         }
         break;
       case kSample:
@@ -271,7 +443,8 @@ class Loop : public ReplicaSink {
         ++out.replicas_ready;
         kv += s.replica->kv().usage();
       }
-      if (s.state == State::kStarting) ++out.replicas_starting;
+      if (s.state == State::kStarting || s.state == State::kPending) ++out.replicas_starting;
+      if (s.state == State::kPending) ++out.replicas_pending;
       if (s.state == State::kDraining) ++out.replicas_draining;
     }
     out.waiting += static_cast<int64_t>(pool.queue.size());
@@ -279,44 +452,126 @@ class Loop : public ReplicaSink {
     return out;
   }
 
+  // --- Autoscaling ----------------------------------------------------------------------------
+
+  // A metric's value as its HPA type reads it; NaN when there is nothing to read.
+  double Value(int p, const ScaleMetric& m, const PoolSample& s) const {
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    const Pool& pool = pools_[p];
+    if (m.signal.latency()) return pool.signals.LatencyStat(m.signal, now_);
+    double total = 0;  // over the pool
+    switch (m.signal.signal) {
+      case Signal::kRequests:
+        total = static_cast<double>(s.running + s.waiting);
+        break;
+      case Signal::kRunning:
+        total = static_cast<double>(s.running);
+        break;
+      case Signal::kWaiting:
+        total = static_cast<double>(s.waiting);
+        break;
+      case Signal::kKvUsage:
+        total = s.kv_usage * s.replicas_ready;
+        break;
+      default:
+        total = pool.signals.Rate(m.signal.signal, now_, m.signal.window);
+        break;
+    }
+    if (m.type == HpaMetricType::kTotal) return total;
+    if (s.replicas_ready == 0) return m.type == HpaMetricType::kValue ? total : kNaN;
+    return m.type == HpaMetricType::kAverage || m.signal.signal == Signal::kKvUsage
+               ? total / s.replicas_ready
+               : total;
+  }
+
   void Autoscale(int p) {
     Pool& pool = pools_[p];
     const AutoscalerSpec& spec = *pool.spec->autoscaler;
     const PoolSample s = Sample(p);
-    const int ready = s.replicas_ready;
-    const int starting = s.replicas_starting;
-    const int current = ready + starting;
-    double value = 0;
-    if (ready > 0) {
-      value = spec.metric == ScaleMetric::kKvUsage
-                  ? s.kv_usage
-                  : static_cast<double>(s.running + s.waiting) / ready;
-    }
+    const int current = pool.Current();
+    if (current == 0) return;  // an HPA does nothing at 0 replicas (KEDA activates)
     ScaleEvent ev;
     ev.pool = p;
     ev.time = now_;
     ev.from = current;
-    ev.decision = pool.hpa->Decide(now_, current, ready, starting, {{value, spec.target}});
-    ev.to = ev.decision.desired;
-    for (int i = current; i < ev.to; ++i) {
-      AddSlot(p, State::kStarting, now_ + pool.spec->cold_start.total());
+    std::vector<HpaMetric> metrics;
+    for (const ScaleMetric& m : spec.metrics) {
+      const double v = Value(p, m, s);
+      ev.values.push_back(v);
+      if (!std::isnan(v)) metrics.push_back({v, m.target, m.type});
     }
-    for (int i = ev.to; i < current; ++i) RemoveOne(p);
-    if (ev.to != current) observer_.OnScale(ev);
+    if (metrics.empty()) return;  // no metric could be read: the controller skips the sync
+    ev.decision = pool.hpa->Decide(now_, current, s.replicas_ready, s.replicas_starting, metrics);
+    Resize(p, ev.decision.desired, ev);
   }
 
-  // Scale-down victim: the newest replica still starting, else the ready one with the least
-  // work (latest index among equals).
+  void Keda(int p) {
+    Pool& pool = pools_[p];
+    const AutoscalerSpec& spec = *pool.spec->autoscaler;
+    const PoolSample s = Sample(p);
+    ScaleEvent ev;
+    ev.pool = p;
+    ev.time = now_;
+    ev.from = pool.Current();
+    bool active = false;
+    for (const ScaleMetric& m : spec.metrics) {
+      const double v = Value(p, m, s);
+      ev.values.push_back(v);
+      active |= v > m.activation;
+    }
+    if (active) pool.keda_last_active = now_;
+    if (active && ev.from == 0) {
+      ev.cause = ScaleEvent::Cause::kKedaActivate;
+      Resize(p, std::max(spec.keda->min_replicas, 1), ev);
+    } else if (!active && ev.from > 0 && spec.keda->min_replicas == 0 &&
+               now_ - pool.keda_last_active >= spec.keda->cooldown) {
+      ev.cause = ScaleEvent::Cause::kKedaIdle;
+      Resize(p, 0, ev);
+    }
+  }
+
+  void Plan() {
+    PlannerObservation o;
+    o.requests = interval_.requests;
+    o.isl = interval_.requests > 0 ? interval_.isl_sum / interval_.requests : 0;
+    o.osl = interval_.finished > 0 ? interval_.osl_sum / interval_.finished : 0;
+    o.ttft = interval_.ttft_count > 0 ? interval_.ttft_sum / interval_.ttft_count : 0;
+    o.itl = interval_.itl_count > 0 ? interval_.itl_sum / interval_.itl_count : 0;
+    const PoolSample d = Sample(static_cast<int>(pools_.size()) - 1);
+    o.decode_batch = d.replicas_ready ? static_cast<double>(d.running) / d.replicas_ready : 0;
+    interval_ = {};
+    const PlannerDecision plan = planner_->Decide(o);
+    for (size_t p = 0; p < pools_.size(); ++p) {
+      ScaleEvent ev;
+      ev.pool = static_cast<int>(p);
+      ev.time = now_;
+      ev.from = pools_[p].Current();
+      ev.cause = ScaleEvent::Cause::kPlanner;
+      ev.plan = plan;
+      Resize(static_cast<int>(p), p == 0 ? plan.prefill : plan.decode, ev);
+    }
+  }
+
+  void Resize(int p, int to, ScaleEvent& ev) {
+    ev.to = to;
+    for (int i = ev.from; i < to; ++i) AddSlot(p, false);
+    for (int i = to; i < ev.from; ++i) RemoveOne(p);
+    if (to != ev.from) observer_.OnScale(ev);
+  }
+
+  // Scale-down victim: the newest replica not placed, else the newest still starting, else the
+  // ready one with the least work (latest index among equals).
   void RemoveOne(int p) {
     std::vector<Slot>& slots = pools_[p].slots;
+    for (State state : {State::kPending, State::kStarting}) {
+      for (int i = static_cast<int>(slots.size()) - 1; i >= 0; --i) {
+        if (slots[i].state == state) {
+          Leave(p, i);
+          return;
+        }
+      }
+    }
     int victim = -1;
-    for (int i = static_cast<int>(slots.size()) - 1; i >= 0 && victim < 0; --i) {
-      if (slots[i].state == State::kStarting) victim = i;
-    }
-    if (victim >= 0) {
-      slots[victim].state = State::kGone;
-      return;
-    }
     int64_t least = std::numeric_limits<int64_t>::max();
     for (int i = static_cast<int>(slots.size()) - 1; i >= 0; --i) {
       const Slot& s = slots[i];
@@ -339,7 +594,7 @@ class Loop : public ReplicaSink {
 
   void Finish() {
     result_.end_time = now_;
-    for (Transfer& x : transfers_) {
+    for (Parked& x : transfers_) {
       if (x.seq) Unfinished(std::move(x.seq));
     }
     for (Pool& pool : pools_) {
@@ -352,6 +607,7 @@ class Loop : public ReplicaSink {
         result_.preemptions += s.replica->preemptions();
         result_.prefix_queried_tokens += s.replica->kv().queried_tokens;
         result_.prefix_hit_tokens += s.replica->kv().hit_tokens;
+        if (s.since >= 0) result_.gpu_seconds += pool.spec->gpus * (now_ - s.since);
         if (s.stepping) s.replica->AbortStep();  // cut by the stop time
         for (auto& seq : s.replica->TakeAll()) Unfinished(std::move(seq));
       }
@@ -363,9 +619,13 @@ class Loop : public ReplicaSink {
   SimObserver& observer_;
   const SimOptions& options_;
   std::vector<Pool> pools_;
-  std::vector<Transfer> transfers_;
-  std::vector<int> free_transfers_;
+  std::vector<std::vector<int>> free_gpus_;  // [capacity kind][system]
+  std::optional<Planner> planner_;
+  Interval interval_;
+  std::vector<Parked> transfers_, injected_;
+  std::vector<int> free_transfers_, free_injected_;
   int transfers_in_flight_ = 0;
+  int injected_pending_ = 0;
   std::optional<Arrival> next_;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   uint64_t order_ = 0;
@@ -375,6 +635,20 @@ class Loop : public ReplicaSink {
 };
 
 }  // namespace
+
+const char* CauseName(ScaleEvent::Cause cause) {
+  switch (cause) {
+    case ScaleEvent::Cause::kHpa:
+      return "hpa";
+    case ScaleEvent::Cause::kKedaActivate:
+      return "keda-activate";
+    case ScaleEvent::Cause::kKedaIdle:
+      return "keda-idle";
+    case ScaleEvent::Cause::kPlanner:
+      return "planner";
+  }
+  return "hpa";
+}
 
 SimResult Simulate(const ClusterSpec& cluster, ArrivalSource& source, SimObserver& observer,
                    const SimOptions& options) {

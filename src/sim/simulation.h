@@ -23,8 +23,10 @@
 #include <vector>
 
 #include "sim/hpa.h"
+#include "sim/planner.h"
 #include "sim/replica.h"
 #include "sim/router.h"
+#include "sim/signals.h"
 
 namespace aiinfra::sim {
 
@@ -36,41 +38,79 @@ struct ColdStart {
   double total() const { return scheduling + image_pull + weight_load + warmup; }
 };
 
-// What drives the HPA: a per-replica average over the ready replicas.
-enum class ScaleMetric {
-  kRequestsPerReplica,  // running + waiting (vllm:num_requests_running + _waiting)
-  kKvUsage,             // vllm:kv_cache_usage_perc, as a fraction
+// One metric of an autoscaler: a pool signal, how the HPA reads it, and its target. A KEDA
+// trigger is active while its value exceeds `activation` (KEDA's activationThreshold).
+struct ScaleMetric {
+  SignalSpec signal;
+  HpaMetricType type = HpaMetricType::kAverage;
+  double target = 1;
+  double activation = 0;
+};
+
+// KEDA's ScaledObject around the HPA (keda.sh/docs, "ScaledObject specification"): every
+// polling interval the operator checks its triggers; with 0 replicas and a trigger active it
+// scales to max(min_replicas, 1) (activation); with every trigger inactive for `cooldown`
+// seconds since the last active check and min_replicas 0 it scales to 0. Between those, the
+// HPA it owns (min max(min_replicas, 1)) scales on the same metrics, the gauges and rates as
+// External metrics with AverageValue targets (HpaMetricType::kTotal) unless told otherwise.
+struct KedaSpec {
+  double polling_interval = 30;
+  double cooldown = 300;
+  int min_replicas = 0;  // minReplicaCount
 };
 
 struct AutoscalerSpec {
   HpaConfig hpa;
-  ScaleMetric metric = ScaleMetric::kRequestsPerReplica;
-  double target = 1;
+  std::vector<ScaleMetric> metrics;  // the largest recommendation wins
+  std::optional<KedaSpec> keda;
 };
 
 struct PoolSpec {
   ReplicaConfig replica;
   std::function<Replica()> make_replica;  // builds a fresh replica (shares the perf model)
   int initial_replicas = 1;
+  int gpus = 1;     // per replica, for the cluster's capacity
+  int system = -1;  // index into ClusterSpec::capacity; -1: unlimited
   ColdStart cold_start;
   RouterConfig router;
   std::optional<AutoscalerSpec> autoscaler;
 };
 
 // Prefill/decode disaggregation: requests are prefilled in one pool, their KV cache moves to a
-// replica of the decode pool, which generates the rest. Each prefill replica sends over one
-// link at a time (transfers queue behind each other: contention), taking
-// latency + bytes / bandwidth per request.
+// replica of the decode pool, which generates every output token, as behind vLLM's disaggregated
+// proxy, Dynamo or SGLang's PD router: the prefill's own token is not streamed (the prefill
+// replica's metrics count it), and the decode replica computes the last prompt token again to
+// produce the first output token. TTFT therefore includes the transfer and the decode queue.
+// Each prefill replica sends over one link at a time (transfers queue behind each other:
+// contention), taking latency + bytes / bandwidth per request.
 struct KvTransferSpec {
   double bandwidth = 0;  // bytes/s of a prefill replica's link; 0: instantaneous
   double latency = 0;    // seconds per transfer
   std::function<double(const Sequence&)> bytes;  // the KV bytes of a sequence's prompt
 };
 
+// Systems of one kind that replicas are placed on. A replica of up to `gpus_per_system` GPUs
+// takes GPUs of one system (first fit); a larger one takes whole systems. A replica that does
+// not fit is pending (a Pod the scheduler cannot place) until a replica leaves; its cold start
+// begins when it is placed.
+struct SystemCapacity {
+  int count = 0;
+  int gpus_per_system = 8;
+};
+
+// The SLO planner in the loop (planner.h): every interval it sets both pools' replica counts.
+struct PlannerSpec {
+  PlannerConfig config;
+  EngineProfile prefill;                // the aggregated pool's, or the prefill pool's
+  std::optional<EngineProfile> decode;  // disaggregated
+};
+
 struct ClusterSpec {
   PoolSpec pool;                   // the aggregated pool, or the prefill pool with `decode`
   std::optional<PoolSpec> decode;  // present: disaggregated
   KvTransferSpec transfer;
+  std::vector<SystemCapacity> capacity;  // empty: unlimited
+  std::optional<PlannerSpec> planner;    // replaces the pools' autoscalers
 };
 
 // One request handed to the simulation.
@@ -82,8 +122,17 @@ struct Arrival {
 class ArrivalSource {
  public:
   virtual ~ArrivalSource() = default;
-  // The next request in arrival order, or nullopt when there are no more.
+  // The next open-loop request in arrival order, or nullopt when there are no more.
   virtual std::optional<Arrival> Next() = 0;
+  // Closed loop: the requests sent at time 0, one per user.
+  virtual std::vector<Arrival> Start() { return {}; }
+  // Closed loop: `ended` finished at `t`; the request its user sends next (arrival >= t), or
+  // nullopt.
+  virtual std::optional<Arrival> FollowUp(const Sequence& ended, double t) {
+    (void)ended;
+    (void)t;
+    return std::nullopt;
+  }
 };
 
 struct PoolSample {
@@ -92,18 +141,24 @@ struct PoolSample {
   int replicas_ready = 0;
   int replicas_starting = 0;
   int replicas_draining = 0;
+  int replicas_pending = 0;  // not placed for want of capacity (counted in starting too)
   int64_t running = 0;
   int64_t waiting = 0;  // in replicas' queues and in the router's
   double kv_usage = 0;  // mean over ready replicas
 };
 
 struct ScaleEvent {
+  enum class Cause { kHpa, kKedaActivate, kKedaIdle, kPlanner };
   int pool = 0;
   double time = 0;
   int from = 0;
   int to = 0;
-  HpaDecision decision;
+  Cause cause = Cause::kHpa;
+  HpaDecision decision;        // kHpa
+  std::vector<double> values;  // kHpa: each metric's value (NaN: no data), in spec order
+  PlannerDecision plan;        // kPlanner
 };
+const char* CauseName(ScaleEvent::Cause cause);
 
 // Replicas are numbered per pool: pool 0 is the aggregated or prefill pool, pool 1 the decode
 // pool.
@@ -139,6 +194,7 @@ struct SimResult {
   int64_t prefix_queried_tokens = 0;
   int64_t prefix_hit_tokens = 0;
   uint64_t transfers = 0;
+  double gpu_seconds = 0;  // GPUs held by replicas (placed, starting to draining) over time
   std::vector<ReplicaUsage> replicas;  // every replica that existed, per pool in creation order
 };
 

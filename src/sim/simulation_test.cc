@@ -5,80 +5,12 @@
 #include <map>
 #include <random>
 
+#include "sim/sim_test_util.h"
+
 namespace aiinfra::sim {
 namespace {
 
-// Step time: 10 ms + 10 us per prefill token + 0.1 ms per decode.
-Replica LinearReplica(ReplicaConfig c) {
-  return Replica(
-      c,
-      [](const perf::BatchShape& b) {
-        return 0.01 + 1e-5 * b.prefill_tokens + 1e-4 * b.decode_seqs;
-      },
-      [](double tokens, double) {
-        perf::BatchShape b;
-        b.prefill_tokens = tokens;
-        return b;
-      },
-      [](double, double count) {
-        perf::BatchShape b;
-        b.decode_seqs = count;
-        return b;
-      },
-      0);
-}
-
-PoolSpec Pool(int replicas) {
-  PoolSpec p;
-  p.replica.num_blocks = 4000;
-  p.make_replica = [c = p.replica] { return LinearReplica(c); };
-  p.initial_replicas = replicas;
-  return p;
-}
-
-// Poisson arrivals of fixed-size requests.
-class PoissonSource : public ArrivalSource {
- public:
-  PoissonSource(double rate, int n_in, int n_out, uint64_t seed, int limit = 1 << 30)
-      : gap_(rate), rng_(seed), n_in_(n_in), n_out_(n_out), limit_(limit) {}
-  std::optional<Arrival> Next() override {
-    if (made_ >= limit_) return std::nullopt;
-    t_ += gap_(rng_);
-    auto s = std::make_unique<Sequence>();
-    s->id = static_cast<uint64_t>(made_++);
-    s->arrival = t_;
-    s->n_in = n_in_;
-    s->n_out = n_out_;
-    return Arrival{std::move(s), 0};
-  }
-
- private:
-  std::exponential_distribution<double> gap_;
-  std::mt19937_64 rng_;
-  double t_ = 0;
-  int n_in_, n_out_, limit_, made_ = 0;
-};
-
-class Collect : public SimObserver {
- public:
-  void OnToken(const Sequence&, int, int, double) override { ++tokens; }
-  void OnFinish(std::unique_ptr<Sequence> s, int, int replica, double) override {
-    ++per_replica[replica];
-    finished.push_back(std::move(s));
-  }
-  void OnUnfinished(std::unique_ptr<Sequence> s, double) override {
-    unfinished.push_back(std::move(s));
-  }
-  void OnSample(const PoolSample& p) override { samples.push_back(p); }
-  void OnTransfer(const Sequence&, double seconds) override { transfer_seconds.push_back(seconds); }
-  std::vector<double> transfer_seconds;
-  void OnScale(const ScaleEvent& e) override { scales.push_back(e); }
-  int64_t tokens = 0;
-  std::map<int, int> per_replica;
-  std::vector<std::unique_ptr<Sequence>> finished, unfinished;
-  std::vector<PoolSample> samples;
-  std::vector<ScaleEvent> scales;
-};
+using namespace fakes;  // NOLINT(build/namespaces): the shared doubles
 
 TEST(SimulationTest, EveryRequestFinishesOrIsReportedAndTokensAreConserved) {
   PoolSpec pool = Pool(3);
@@ -140,7 +72,7 @@ TEST(SimulationTest, HpaAddsReplicasThatServeAfterTheirColdStart) {
   pool.cold_start = {.scheduling = 5, .image_pull = 20, .weight_load = 30, .warmup = 5};
   pool.autoscaler = AutoscalerSpec{};
   pool.autoscaler->hpa.max_replicas = 8;
-  pool.autoscaler->target = 4;  // requests in flight per replica
+  pool.autoscaler->metrics = {{.signal = {Signal::kRequests}, .target = 4}};  // per replica
   PoissonSource src(40, 500, 200, 3);
   Collect c;
   SimOptions o;
@@ -176,27 +108,6 @@ TEST(SimulationTest, RequestsWaitInTheRouterWhileNoReplicaIsReady) {
   EXPECT_TRUE(c.finished.empty());
 }
 
-// A source of given requests.
-class ListSource : public ArrivalSource {
- public:
-  void Add(double t, int n_in, int n_out) {
-    auto s = std::make_unique<Sequence>();
-    s->id = list_.size();
-    s->arrival = t;
-    s->n_in = n_in;
-    s->n_out = n_out;
-    list_.push_back(std::move(s));
-  }
-  std::optional<Arrival> Next() override {
-    if (next_ >= list_.size()) return std::nullopt;
-    return Arrival{std::move(list_[next_++]), 0};
-  }
-
- private:
-  std::vector<std::unique_ptr<Sequence>> list_;
-  size_t next_ = 0;
-};
-
 ClusterSpec Disaggregated() {
   ClusterSpec c;
   c.pool = Pool(1);
@@ -216,9 +127,10 @@ TEST(SimulationTest, DisaggregatedRequestMovesItsKvToTheDecodePool) {
   ASSERT_EQ(col.finished.size(), 1u);
   const Sequence& s = *col.finished[0];
   const double prefill = 0.01 + 1000 * 1e-5;
-  EXPECT_DOUBLE_EQ(s.t_first, prefill);  // the first token comes out of the prefill
-  // 2 ms of transfer, then 4 decode steps of one sequence on the decode replica.
-  EXPECT_NEAR(s.t_last, prefill + 0.002 + 4 * (0.01 + 1e-4), 1e-12);
+  // 2 ms of transfer, then 5 decode steps of one sequence on the decode replica: the first
+  // output token is the decode replica's (the prefill's is not streamed).
+  EXPECT_NEAR(s.t_first, prefill + 0.002 + (0.01 + 1e-4), 1e-12);
+  EXPECT_NEAR(s.t_last, prefill + 0.002 + 5 * (0.01 + 1e-4), 1e-12);
   EXPECT_EQ(col.per_replica.size(), 1u);
   EXPECT_EQ(col.tokens, 5);
   EXPECT_EQ(r.transfers, 1u);
@@ -243,14 +155,16 @@ TEST(SimulationTest, TransfersFromOnePrefillReplicaQueueOnItsLink) {
   EXPECT_EQ(col.finished.size(), 2u);
 }
 
-TEST(SimulationTest, ASingleTokenRequestFinishesInThePrefillPool) {
+TEST(SimulationTest, ASingleTokenRequestIsStillAnsweredByTheDecodePool) {
   ClusterSpec c = Disaggregated();
   ListSource src;
   src.Add(0, 100, 1);
   Collect col;
   SimResult r = Simulate(c, src, col, {});
-  EXPECT_EQ(col.finished.size(), 1u);
-  EXPECT_EQ(r.transfers, 0u);
+  ASSERT_EQ(col.finished.size(), 1u);
+  EXPECT_EQ(r.transfers, 1u);
+  EXPECT_EQ(col.tokens, 1);
+  EXPECT_GT(col.finished[0]->t_first, 0.011 + 0.002);  // after the prefill and the transfer
 }
 
 }  // namespace

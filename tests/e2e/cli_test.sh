@@ -218,9 +218,24 @@ expect dra-slices-list 0 --out 'device: gpu-0' \
   -- dra allocate --node node-1 -f "$tmp/slices-list.yaml" -f "$tmp/slice-claims.yaml"
 
 # `sim`: the built-in scenario runs, scales and reports the metrics of specs/metrics.md.
-expect sim-default 0 --out '^scenario llama-70b-chat-autoscaling' --out 'main pool: 2 -> [3-8] replicas' \
-  --out '^ttft +per-request' --out '^itl +pooled' --out '^chat ' --out '^slo_attainment' -- sim
-expect sim-json 0 --out '"request_throughput"' --out '"scale_events"' -- sim -o json
+# The built-in scenario: DeepSeek-V3 PD with the SLO planner on GB200 NVL72, then on HGX H200,
+# and the comparison table.
+expect sim-default 0 --out '^scenario gb200-nvl72' --out '^scenario hgx-h200' \
+  --out 'decode pool: 1 -> [2-8] replicas \(planner: ' --out 'prefill pool: 1 -> [2-8] replicas' \
+  --out '^ttft +per-request' --out '^itl +pooled' --out '^slo_attainment' \
+  --out '^RUN +REQUESTS +TTFT P90' --out '^gb200-nvl72 +[0-9]+' --out '^hgx-h200 +[0-9]+' \
+  --out '^report: sim-report.html' -- sim
+check sim-default-report grep -q '"runs":\[{"name":"gb200-nvl72"' sim-report.html
+rm -f sim-report.html
+expect sim-json 0 --out '"request_throughput"' --out '"scale_events"' --out '"cause": "planner"' \
+  --out '"compare": \[' --out '"label": "hgx-h200"' -- sim -o json --report "$tmp/j.html"
+# The other scenarios shipped: the HPA on two metrics (requests in flight, p90 TTFT), KEDA
+# scaling to zero and back.
+expect sim-hpa-two-metrics 0 --out 'main pool: 2 -> [3-8] replicas \(hpa: requests [0-9.]+/48, ttft_p90 [0-9.]+/1\)' \
+  -- sim "$src/data/scenarios/llama-70b-hpa.yaml"
+expect sim-keda 0 --out 'main pool: 0 -> 1 replicas \(keda-activate: requests' \
+  --out 'main pool: [1-6] -> 0 replicas \(keda-idle: requests 0/16\)' \
+  -- sim "$src/data/scenarios/keda-scale-to-zero.yaml"
 cat >"$tmp/small.yaml" <<'YAML'
 seed: 3
 duration: 20s
@@ -242,6 +257,18 @@ expect sim-sweep 0 --out '^deployment.replicas +REQUESTS' --out '^ +1 +[0-9]+' -
 expect sim-set-bad 2 --err "'9' is not an index" -- sim "$tmp/small.yaml" --set workload.classes.9.input=1
 sed 's/hgx-h100/hgx-h999/' "$tmp/small.yaml" >"$tmp/bad.yaml"
 expect sim-bad-system 3 --err 'bad.yaml:4' --err 'hgx-h999' -- sim "$tmp/bad.yaml"
+# The cluster bounds the replicas: 9 of 1 GPU do not fit on one 8-GPU node.
+expect sim-cluster-full 3 --err 'initial replicas need 9 GPUs of hgx-h100; the cluster has 8' \
+  -- sim "$tmp/small.yaml" --set deployment.replicas=9 --set 'cluster={hgx-h100: 1}'
+expect sim-cluster-missing 3 --err 'system hgx-h100 is not in the cluster' \
+  -- sim "$tmp/small.yaml" --set 'cluster={hgx-h200: 1}'
+# Closed loop: 4 users never have more than 4 requests in flight.
+expect sim-closed-loop 0 --out 'peak 1 replicas' -- sim "$tmp/small.yaml" \
+  --set 'workload.classes.0.closed_loop={users: 4, think_time: 1s}' --set workload.arrivals=null \
+  --series "$tmp/closed.csv"
+check sim-closed-loop-bound awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "running") r = i; if ($i == "waiting") w = i } } NR > 1 && $r + $w > 4 { exit 1 }' "$tmp/closed.csv"
+expect sim-planner-with-hpa 3 --err 'the planner sizes the pools itself' -- sim \
+  "$src/data/scenarios/llama-70b-hpa.yaml" --set 'planner={ttft: 1s, itl: 50ms}'
 
 # `dra schedule`: the pods of data/dra/schedule-pods.yaml on two HGX H100 nodes. train-0 fills
 # node-1, the inference pods pack onto node-2, train-1 finds no node (exit 4, reason on stderr).
