@@ -7,21 +7,23 @@
 // Checked: never a crash; FromStream errors have a message and the code kInvalidInput (a bad row
 // or option) or kNoResult (no row selected), as trace.h documents; Next() never fails on an
 // unchanged stream and yields exactly rows() requests, then nullopt again. Every request has ids
-// 0, 1, ... (session_id = id, turn 0), the options' class_index, input and output tokens >= 1, a
-// finite arrival >= 0, arrivals non-decreasing, hashes only from mooncake (hash_block_tokens =
-// block_tokens, 0 without hashes); scale() is finite and > 0. Across options: a bad row fails every
-// read that reads it with the same error, an empty selection is kNoResult for every option,
-// speedup divides the default's arrivals, max_rows keeps the first rows, a window selects a subset,
-// rate gives that mean rate. What reads with default options, written back with TraceWriter in the
-// same format and read again, gives the same requests (arrivals within the format's resolution:
-// azure 100 ns, mooncake 1 ms, the CSV formats exactly) and no warnings. An azure timestamp that
-// parses, formatted and parsed again, gives the same time truncated to 100 ns.
+// 0, 1, ... (session_id = id, turn 0), the options' class_index, input and output tokens in
+// [1, kMaxTokens], a finite arrival >= 0, arrivals non-decreasing, hashes only from mooncake
+// (hash_block_tokens = block_tokens, 0 without hashes); scale() is finite and > 0, mean_rate()
+// finite and >= 0. Across options: a bad row fails every read that reads it with the same error,
+// an empty selection is kNoResult for every option, speedup divides the default's arrivals,
+// max_rows keeps the first rows, a window selects a subset, rate gives that mean rate where the
+// rows span enough time for a finite rate and is an error at the option rate elsewhere. What
+// reads with default options, written back with TraceWriter in the same format and read again,
+// gives the same requests (arrivals within the format's resolution: azure 100 ns, mooncake 1 ms,
+// the CSV formats exactly) and no warnings; the writer may refuse (kInvalidInput at the field
+// arrival) only an arrival at or past the format's documented limits (trace_format.h). An azure
+// timestamp that parses, formatted and parsed again, gives the same time truncated to 100 ns.
 //
-// Known bugs of src/workload (reported; see KnownBug below) are kept away from so that fuzzing goes
-// on past them: the azure format is not tried on inputs with a year outside [1950, 2150] (int64
-// nanosecond overflow in ParseAzureTimestamp and the azure writer), and rows with a time beyond
-// 1e15 s or two times less than 1e-290 s apart are only checked for crashes and error codes (the
-// reader's arrival, rate and scale arithmetic overflows to inf or NaN there).
+// Every input is checked in full, extreme years and times included: the former known bugs (int64
+// nanosecond overflow of azure timestamps and of the azure and mooncake writers, inf and NaN from
+// times beyond 1e15 s or less than 1e-290 s apart) are fixed, and their inputs are kept in
+// corpus/workload_trace/regression-*.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -46,13 +48,16 @@ using aiinfra::Error;
 using aiinfra::ErrorCode;
 using aiinfra::Result;
 using aiinfra::workload::FormatTrace;
+using aiinfra::workload::kAzureEndSecond;
+using aiinfra::workload::kAzureFirstSecond;
+using aiinfra::workload::kAzureWriteEpochSecond;
+using aiinfra::workload::kMaxTokens;
+using aiinfra::workload::kMaxTraceSeconds;
 using aiinfra::workload::RequestSpec;
-using aiinfra::workload::RowParser;
 using aiinfra::workload::TraceFormat;
 using aiinfra::workload::TraceFormatName;
 using aiinfra::workload::TraceOptions;
 using aiinfra::workload::TraceReader;
-using aiinfra::workload::TraceRow;
 
 constexpr std::string_view kTarget = "workload_trace_fuzz";
 // Larger inputs add nothing the parsers have not seen and slow every execution down.
@@ -67,57 +72,6 @@ std::string_view g_input;  // for findings
   aiinfra::fuzz::Finding(kTarget, std::string(TraceFormatName(format)) + ": " + what, g_input);
 }
 
-// Known bugs of src/workload, reported and not yet fixed. Remove each guard with its fix; the
-// inputs that show them are kept in corpus/workload_trace/regression-*.
-namespace KnownBug {
-
-// ParseAzureTimestamp computes seconds * 1e9 in int64, which overflows outside 1677-09-21 ..
-// 2262-04-11; the reader subtracts two such counts (overflow for rows more than 292 years apart)
-// and the writer adds arrivals to 2023-11-16 (overflow past 2262). Any run of 4 digits before a
-// '-' counts as a year here (a superset of what the parser reads as one).
-bool AzureYearOutOfRange(std::string_view text) {
-  for (size_t i = 4; i < text.size(); ++i) {
-    if (text[i] != '-') continue;
-    int year = 0;
-    bool digits = true;
-    for (size_t k = i - 4; k < i; ++k) {
-      digits = digits && text[k] >= '0' && text[k] <= '9';
-      year = year * 10 + (text[k] - '0');
-    }
-    if (digits && (year < 1950 || year > 2150)) return true;
-  }
-  return false;
-}
-
-}  // namespace KnownBug
-
-// True if the rows reach the reader's float overflows (known bugs): a time beyond 1e15 s (the span
-// overflows to inf, the mooncake writer's llround(arrival * 1000) overflows int64), or two
-// distinct times closer than 1e-290 s (the mean rate (rows - 1) / span, and the rate option's
-// scale, overflow to inf, making arrivals NaN). Scans rows as the reader parses them, up to the
-// first bad row.
-bool ExtremeTimes(const std::string& text, TraceFormat format) {
-  RowParser parser(format, "scan");
-  std::istringstream in(text);
-  std::string line;
-  std::vector<double> times;
-  TraceRow row;
-  int line_no = 0;
-  while (std::getline(in, line)) {
-    auto is_row = parser.Parse(line, ++line_no, row);
-    if (!is_row) break;
-    if (!*is_row) continue;
-    if (!(std::fabs(row.time) <= 1e15)) return true;
-    times.push_back(row.time);
-  }
-  std::sort(times.begin(), times.end());
-  for (size_t i = 1; i < times.size(); ++i) {
-    const double gap = times[i] - times[i - 1];
-    if (gap > 0 && gap < 1e-290) return true;
-  }
-  return false;
-}
-
 struct Read {
   std::vector<RequestSpec> requests;
   std::vector<std::string> warnings;
@@ -127,9 +81,8 @@ struct Read {
 };
 
 // FromStream, then Next() until nullopt; the requests are checked against `options`.
-// `relaxed`: the rows reach a known bug (ExtremeTimes); only errors are checked.
 Result<Read> ReadAll(const std::string& text, TraceFormat format, const TraceOptions& options,
-                     std::string_view stage, bool relaxed = false) {
+                     std::string_view stage) {
   auto reader = TraceReader::FromStream(std::make_unique<std::istringstream>(text), "fuzz.trace",
                                         format, options);
   if (!reader) {
@@ -143,7 +96,7 @@ Result<Read> ReadAll(const std::string& text, TraceFormat format, const TraceOpt
   out.rows = r.rows();
   out.scale = r.scale();
   if (out.rows < 1) Finding(format, std::string(stage) + ": opened with rows() < 1");
-  if (!relaxed && (!std::isfinite(out.scale) || !(out.scale > 0))) {
+  if (!std::isfinite(out.scale) || !(out.scale > 0)) {
     Finding(format,
             std::string(stage) + ": scale() is not finite and > 0: " + std::to_string(out.scale));
   }
@@ -168,7 +121,7 @@ Result<Read> ReadAll(const std::string& text, TraceFormat format, const TraceOpt
     Finding(format, std::string(stage) + ": Next() after the end is not nullopt");
   out.warnings = r.warnings();
   out.mean_rate = r.mean_rate();
-  if (!relaxed && (!std::isfinite(out.mean_rate) || out.mean_rate < 0)) {
+  if (!std::isfinite(out.mean_rate) || out.mean_rate < 0) {
     Finding(format, std::string(stage) + ": mean_rate() is not finite and >= 0");
   }
 
@@ -181,14 +134,16 @@ Result<Read> ReadAll(const std::string& text, TraceFormat format, const TraceOpt
     }
     if (q.class_index != options.class_index)
       Finding(format, at + "class_index is not the option's");
-    if (q.input_tokens < 1 || q.output_tokens < 1) {
-      Finding(format, at + "tokens < 1: input " + std::to_string(q.input_tokens) + ", output " +
+    if (q.input_tokens < 1 || q.output_tokens < 1 || q.input_tokens > kMaxTokens ||
+        q.output_tokens > kMaxTokens) {
+      Finding(format, at + "tokens outside [1, kMaxTokens]: input " +
+                          std::to_string(q.input_tokens) + ", output " +
                           std::to_string(q.output_tokens));
     }
-    if (!relaxed && (!std::isfinite(q.arrival) || q.arrival < 0)) {
+    if (!std::isfinite(q.arrival) || q.arrival < 0) {
       Finding(format, at + "arrival is not finite and >= 0: " + std::to_string(q.arrival));
     }
-    if (!relaxed && q.arrival < previous) Finding(format, at + "arrivals decrease");
+    if (q.arrival < previous) Finding(format, at + "arrivals decrease");
     previous = q.arrival;
     if (format != TraceFormat::kMooncake && !q.prefix_hashes.empty()) {
       Finding(format, at + "a CSV trace gave prefix hashes");
@@ -210,6 +165,29 @@ bool SameButArrival(RequestSpec a, const RequestSpec& b) {
   return a == b;
 }
 
+// Whether the writer of `format` may refuse `arrival` (trace_format.h): kNo inside the limits,
+// kYes past them, kEither within a margin of a limit (a 100 ns tick, or 1e-12 relative).
+enum class MayRefuse { kNo, kYes, kEither };
+
+MayRefuse WriterMayRefuse(TraceFormat format, double arrival) {
+  if (!std::isfinite(arrival)) return MayRefuse::kYes;
+  MayRefuse verdict = MayRefuse::kNo;
+  const auto against = [&](double lo, double hi, double margin) {
+    if (arrival < lo - margin || arrival > hi + margin) {
+      verdict = MayRefuse::kYes;
+    } else if (verdict == MayRefuse::kNo && (arrival < lo + margin || arrival > hi - margin)) {
+      verdict = MayRefuse::kEither;
+    }
+  };
+  against(-kMaxTraceSeconds, kMaxTraceSeconds, 1e-12 * kMaxTraceSeconds);
+  if (format == TraceFormat::kAzure) {
+    const double epoch = static_cast<double>(kAzureWriteEpochSecond);
+    against(static_cast<double>(kAzureFirstSecond) - epoch,
+            static_cast<double>(kAzureEndSecond) - epoch, 1e-6);
+  }
+  return verdict;
+}
+
 // The default read, written back in the same format and read again, gives the same requests.
 void CheckRoundTrip(TraceFormat format, const Read& read) {
   // The resolution of the written times (trace_format.h): azure 100 ns ticks, mooncake whole
@@ -224,7 +202,27 @@ void CheckRoundTrip(TraceFormat format, const Read& read) {
     abs_tol = 5e-4;
     rel_tol = 4e-16;
   }
-  const std::string text = FormatTrace(format, read.requests);
+  MayRefuse may_refuse = MayRefuse::kNo;
+  for (const RequestSpec& q : read.requests) {
+    const MayRefuse one = WriterMayRefuse(format, q.arrival);
+    if (one == MayRefuse::kYes || (one == MayRefuse::kEither && may_refuse == MayRefuse::kNo)) {
+      may_refuse = one;
+    }
+  }
+  const auto written = FormatTrace(format, read.requests);
+  if (!written) {
+    aiinfra::fuzz::CheckError(kTarget, "FormatTrace", written.error(), {ErrorCode::kInvalidInput},
+                              g_input);
+    if (may_refuse == MayRefuse::kNo || written.error().where.field != "arrival") {
+      Finding(format, "the writer refuses what was read, arrivals within its limits: " +
+                          written.error().ToString());
+    }
+    return;
+  }
+  if (may_refuse == MayRefuse::kYes) {
+    Finding(format, "the writer wrote an arrival past its documented limits");
+  }
+  const std::string& text = *written;
   auto again = ReadAll(text, format, TraceOptions{}, "round trip");
   if (!again) {
     Finding(format, "what was read, written back, does not read: " + again.error().ToString() +
@@ -256,34 +254,33 @@ bool SameError(const Result<Read>& a, const Result<Read>& b) {
 }
 
 void CheckFormat(const std::string& text, TraceFormat format) {
-  const bool relaxed = ExtremeTimes(text, format);
-  const auto plain = ReadAll(text, format, TraceOptions{}, "default options", relaxed);
+  const auto plain = ReadAll(text, format, TraceOptions{}, "default options");
 
   TraceOptions fast;
   fast.speedup = 2.5;
   fast.class_index = 2;
   fast.block_tokens = 16;
-  const auto faster = ReadAll(text, format, fast, "speedup 2.5", relaxed);
+  const auto faster = ReadAll(text, format, fast, "speedup 2.5");
 
   TraceOptions limited;
   limited.max_rows = 3;
-  const auto first3 = ReadAll(text, format, limited, "max_rows 3", relaxed);
+  const auto first3 = ReadAll(text, format, limited, "max_rows 3");
 
   TraceOptions windowed;
   windowed.window_start = 1.5;
   windowed.window_end = 120;
-  const auto window = ReadAll(text, format, windowed, "window [1.5 s, 120 s)", relaxed);
+  const auto window = ReadAll(text, format, windowed, "window [1.5 s, 120 s)");
 
   TraceOptions rated;
   rated.rate = 7;
-  const auto rate = ReadAll(text, format, rated, "rate 7/s", relaxed);
+  const auto rate = ReadAll(text, format, rated, "rate 7/s");
 
   TraceOptions mixed;
   mixed.rate = 0.5;
   mixed.window_start = 0;
   mixed.window_end = 1e4;
   mixed.max_rows = 50;
-  (void)ReadAll(text, format, mixed, "rate 0.5/s, window [0, 1e4 s), max_rows 50", relaxed);
+  (void)ReadAll(text, format, mixed, "rate 0.5/s, window [0, 1e4 s), max_rows 50");
 
   if (!plain) {
     const Error& e = plain.error();
@@ -307,7 +304,6 @@ void CheckFormat(const std::string& text, TraceFormat format) {
     }
     return;
   }
-  if (relaxed) return;
 
   // speedup: the same requests, arrivals divided by 2.5.
   if (!faster || faster->requests.size() != plain->requests.size()) {
@@ -341,8 +337,11 @@ void CheckFormat(const std::string& text, TraceFormat format) {
     Finding(format, "a window fails where the default reads: " + window.error().ToString());
   }
 
-  // rate: possible when the rows span time; the mean rate is then the one asked for.
-  const bool spans = plain->rows >= 2 && plain->requests.back().arrival > 0;
+  // rate: possible when the rows span time, enough of it for the natural rate (rows - 1) / span to
+  // be finite (trace.h); the mean rate is then the one asked for.
+  const double span = plain->requests.back().arrival;
+  const bool spans =
+      plain->rows >= 2 && span > 0 && std::isfinite(static_cast<double>(plain->rows - 1) / span);
   if (spans) {
     if (!rate) Finding(format, "rate 7/s fails on rows that span time: " + rate.error().ToString());
     if (!Near(rate->mean_rate, 7, 0, 1e-9)) {
@@ -350,7 +349,9 @@ void CheckFormat(const std::string& text, TraceFormat format) {
     }
   } else if (rate || rate.error().code != ErrorCode::kInvalidInput ||
              rate.error().where.field != "rate") {
-    Finding(format, "rate 7/s on rows that span no time is not an error at the option rate");
+    Finding(format,
+            "rate 7/s on rows that span no time (or too little) is not an error at the option "
+            "rate");
   }
 
   CheckRoundTrip(format, *plain);
@@ -405,10 +406,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > kMaxInput) return 0;
   const std::string text(reinterpret_cast<const char*>(data), size);
   g_input = text;
-  const bool azure_years_ok = !KnownBug::AzureYearOutOfRange(text);
-  for (TraceFormat format : kFormats) {
-    if (format != TraceFormat::kAzure || azure_years_ok) CheckFormat(text, format);
-  }
-  if (azure_years_ok) CheckAzureTimestamp(text);
+  for (TraceFormat format : kFormats) CheckFormat(text, format);
+  CheckAzureTimestamp(text);
   return 0;
 }

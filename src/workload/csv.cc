@@ -66,7 +66,8 @@ int FindColumn(const std::vector<std::string>& header, std::string_view name) {
   return -1;
 }
 
-Result<std::vector<double>> ReadCsvColumn(const std::string& path, const std::string& column) {
+Result<std::vector<double>> ReadCsvColumn(const std::string& path, const std::string& column,
+                                          double max_value) {
   std::ifstream in(path);
   if (!in) return Fail(ErrorCode::kNotFound, "cannot open the file", Location{path});
   std::string line;
@@ -105,6 +106,12 @@ Result<std::vector<double>> ReadCsvColumn(const std::string& path, const std::st
     }
     if (v < 0) {
       return Fail(ErrorCode::kInvalidInput, fmt::format("negative value {}", v),
+                  {path, line_no, 0, column});
+    }
+    if (v > max_value) {
+      return Fail(ErrorCode::kInvalidInput,
+                  fmt::format("value {} is above the limit of {}; write a value <= {}", v,
+                              max_value, max_value),
                   {path, line_no, 0, column});
     }
     values.push_back(v);

@@ -3,6 +3,7 @@
 // Quoted fields with line breaks inside are not supported (no trace has them).
 #pragma once
 
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,7 +22,9 @@ int FindColumn(const std::vector<std::string>& header, std::string_view name);
 
 // Every value of the column `column` of the CSV file at `path` (first line: the header), as
 // numbers. Errors name file:line and the column: missing file (kNotFound), missing column,
-// malformed or negative number.
-Result<std::vector<double>> ReadCsvColumn(const std::string& path, const std::string& column);
+// malformed or negative number, a number above `max_value`.
+Result<std::vector<double>> ReadCsvColumn(
+    const std::string& path, const std::string& column,
+    double max_value = std::numeric_limits<double>::infinity());
 
 }  // namespace aiinfra::workload

@@ -133,7 +133,7 @@ TEST(GeneratorTest, ReplaysATraceFile) {
     written.push_back(r);
   }
   const std::string dir = testing::TempDir();
-  std::ofstream(dir + "/replay.csv") << FormatTrace(TraceFormat::kSplitwise, written);
+  std::ofstream(dir + "/replay.csv") << FormatTrace(TraceFormat::kSplitwise, written).value();
   const WorkloadSpec spec =
       MustParse("duration: 20s\ntrace: {format: splitwise, path: replay.csv, speedup: 2}\n", dir);
   auto g = WorkloadGenerator::Create(spec);

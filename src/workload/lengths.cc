@@ -39,8 +39,12 @@ int64_t DrawZipf(const ZipfDist& z, Rng& rng) {
   }
 }
 
-// Rounds to a whole number within int64 (draws past 4e18 tokens are nonsense anyway).
-int64_t RoundCount(double x) { return std::llround(std::clamp(x, -4e18, 4e18)); }
+// Rounds to a whole number in [lo, hi] (a NaN draw, which only extreme parameters could make,
+// gives lo: llround of NaN is unspecified).
+int64_t RoundCount(double x, double lo, double hi) {
+  if (std::isnan(x)) return static_cast<int64_t>(lo);
+  return std::llround(std::clamp(std::round(x), lo, hi));
+}
 
 }  // namespace
 
@@ -77,7 +81,10 @@ Result<Distribution> Distribution::LognormalFromMean(double mean, double sigma) 
   if (!(mean > 0) || !std::isfinite(mean) || !(sigma >= 0) || !std::isfinite(sigma)) {
     return Fail(Invalid("needs mean > 0 and sigma >= 0, both finite"));
   }
-  return Distribution(LognormalDist{std::log(mean) - sigma * sigma / 2.0, sigma});
+  // Past sigma ~1e154, sigma^2 overflows: mu would be -inf and draws NaN.
+  const double mu = std::log(mean) - sigma * sigma / 2.0;
+  if (!std::isfinite(mu)) return Fail(Invalid("sigma is too large for a lognormal by its mean"));
+  return Distribution(LognormalDist{mu, sigma});
 }
 
 Result<Distribution> Distribution::Exponential(double mean) {
@@ -147,8 +154,9 @@ double Distribution::Draw(Rng& rng) const {
 double Distribution::SampleReal(Rng& rng) const { return std::clamp(Draw(rng), min_, max_); }
 
 int64_t Distribution::SampleCount(Rng& rng) const {
-  const double lo = std::max(1.0, std::ceil(min_));
-  const double hi = std::max(lo, std::floor(std::min(max_, 4e18)));
+  constexpr double kCap = static_cast<double>(kMaxTokens);
+  const double lo = std::min(std::max(1.0, std::ceil(min_)), kCap);
+  const double hi = std::max(lo, std::floor(std::min(max_, kCap)));
   if (std::holds_alternative<UniformDist>(kind_)) {
     // Whole numbers lo..hi, each equally likely (rounding a real draw would halve the ends).
     const double span = hi - lo + 1.0;
@@ -160,11 +168,11 @@ int64_t Distribution::SampleCount(Rng& rng) const {
     // guards against a mean so far below lo that redraws would never end.
     for (int attempt = 0; attempt < 1000; ++attempt) {
       const double x = std::round(Draw(rng));
-      if (x >= lo) return RoundCount(std::min(x, hi));
+      if (x >= lo) return RoundCount(x, lo, hi);
     }
     return static_cast<int64_t>(lo);
   }
-  return RoundCount(std::clamp(std::round(Draw(rng)), lo, hi));
+  return RoundCount(Draw(rng), lo, hi);
 }
 
 std::string Distribution::Describe() const {
@@ -196,10 +204,19 @@ namespace {
 
 enum class Unit { kCount, kDuration };
 
+std::string AboveTokenLimit(double v) {
+  return fmt::format(
+      "{} is above the limit of {} tokens for a count (1e9: a hundred times the longest model "
+      "context); write a count <= 1e9",
+      v, kMaxTokens);
+}
+
 Result<double> ReadValue(const YamlNode& node, Unit unit) {
   if (unit == Unit::kCount) {
     AIINFRA_TRY(double v, node.Number());
     if (v < 0) return Fail(node.Err("must be >= 0"));
+    // Also +infinity: a count must be a usable number of tokens.
+    if (!(v <= static_cast<double>(kMaxTokens))) return Fail(node.Err(AboveTokenLimit(v)));
     return v;
   }
   AIINFRA_TRY(std::string text, node.Scalar());
@@ -241,7 +258,7 @@ Result<std::vector<double>> ReadEmpiricalValues(YamlMap& map, Unit unit,
   if (map.Has("csv")) {
     AIINFRA_TRY(std::string path, map.RequiredString("csv"));
     AIINFRA_TRY(std::string column, map.RequiredString("column"));
-    auto read = ReadCsvColumn(ResolvePath(base_dir, path), column);
+    auto read = ReadCsvColumn(ResolvePath(base_dir, path), column, static_cast<double>(kMaxTokens));
     if (!read) return Fail(map.self().Err(read.error().ToString()));
     return std::move(*read);
   }
@@ -312,9 +329,8 @@ Result<Distribution> ParseDistribution(const YamlNode& node, Unit unit,
     AIINFRA_TRY(double s, map.RequiredNumber("s"));
     AIINFRA_TRY(YamlNode n_node, map.Required("max"));
     AIINFRA_TRY(double n, n_node.Number());
-    if (n < 1 || n != std::floor(n) || n > 1e15) {
-      return Fail(n_node.Err("max must be a whole number >= 1"));
-    }
+    if (n < 1 || n != std::floor(n)) return Fail(n_node.Err("max must be a whole number >= 1"));
+    if (!(n <= static_cast<double>(kMaxTokens))) return Fail(n_node.Err(AboveTokenLimit(n)));
     d = At(node, Distribution::Zipf(s, static_cast<int64_t>(n)));
     max = n;
   } else if (kind == "empirical") {

@@ -7,9 +7,10 @@
 //
 // Two ways to draw:
 // - SampleReal(): a real number (think times in seconds); clamped to [min, max].
-// - SampleCount(): a whole number >= max(1, min) and <= max (tokens, turns). Uniform draws whole
-//   numbers in [min, max] evenly; normal is truncated (redrawn) below 1 rather than piled at 1;
-//   the others are rounded to the nearest whole number, then clamped.
+// - SampleCount(): a whole number >= max(1, min) and <= min(max, kMaxTokens) (tokens, turns).
+//   Uniform draws whole numbers in [min, max] evenly; normal is truncated (redrawn) below 1
+//   rather than piled at 1; the others are rounded to the nearest whole number, then clamped (a
+//   lognormal or exponential tail past kMaxTokens lands on kMaxTokens).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,7 @@
 
 #include "common/result.h"
 #include "common/yaml.h"
+#include "workload/request.h"
 #include "workload/sampling.h"
 
 namespace aiinfra::workload {
@@ -107,7 +109,9 @@ class Distribution {
 //   zipf:        s, max (the largest value; P(k) ~ k^-s on 1..max)
 //   empirical:   values: [..], or csv: PATH + column: NAME,
 //                or trace: PATH + format: F + field: input|output
-// Token counts are plain numbers; durations carry units ("2s", "500ms"). Relative paths are
+// Token counts are plain numbers; durations carry units ("2s", "500ms"). Every count a count
+// distribution names (value, min, max, mean, median, stddev, zipf's max, each empirical value,
+// also from a CSV column or a trace) must be <= kMaxTokens (request.h). Relative paths are
 // resolved against `base_dir` (the scenario file's folder). Errors name file:line:field.
 Result<Distribution> ParseCountDistribution(const YamlNode& node, const std::string& base_dir);
 Result<Distribution> ParseDurationDistribution(const YamlNode& node);

@@ -198,5 +198,69 @@ TEST(LengthsTest, ErrorsNameFileLineAndField) {
   EXPECT_NE(e.error().message.find("exactly one of median or mean"), std::string::npos);
 }
 
+// Counts were only capped at 4e18 when drawn, and every prompt carries one hash per block: a
+// fixed input of 1e300 tokens made the generator allocate ~1e17 hashes (std::bad_alloc).
+TEST(LengthsTest, CountsAboveTheTokenLimitAreErrorsAtTheirField) {
+  Rng rng(12);
+  EXPECT_EQ(Must(ParseCount("1e9")).SampleCount(rng), kMaxTokens);
+  for (const char* yaml :
+       {"1e300", "{kind: fixed, value: 2e9}", "{kind: uniform, min: 1, max: 1e10}",
+        "{kind: normal, mean: 5e9, stddev: 1}", "{kind: lognormal, median: 1e12, sigma: 1}",
+        "{kind: exponential, mean: 1e10}", "{kind: zipf, s: 1.1, max: 1e12}"}) {
+    SCOPED_TRACE(yaml);
+    auto e = ParseCount(yaml);
+    ASSERT_FALSE(e.has_value());
+    EXPECT_EQ(e.error().code, ErrorCode::kInvalidInput);
+    EXPECT_EQ(e.error().where.file, "lengths.yaml");
+    EXPECT_EQ(e.error().where.line, 1);
+    EXPECT_NE(e.error().message.find("above the limit of 1000000000 tokens"), std::string::npos)
+        << e.error().ToString();
+  }
+  // The error names the offending field and its line.
+  auto e = ParseCount("kind: lognormal\nmedian: 800\nsigma: 1\nmax: 1e12\n");
+  ASSERT_FALSE(e.has_value());
+  EXPECT_EQ(e.error().where.line, 4);
+  EXPECT_EQ(e.error().where.field, "max");
+  e = ParseCount("kind: empirical\nvalues:\n  - 10\n  - 4e18\n");
+  ASSERT_FALSE(e.has_value());
+  EXPECT_EQ(e.error().where.line, 4);
+
+  // Durations are not token counts.
+  auto long_think = ParseYaml("{kind: fixed, value: 2e9s}", "t.yaml");
+  ASSERT_TRUE(long_think.has_value());
+  EXPECT_TRUE(ParseDurationDistribution(*long_think).has_value());
+}
+
+TEST(LengthsTest, DrawsNeverPassTheTokenLimit) {
+  Rng rng(11);
+  // Tails past the limit land on it (the parser refuses such parameters; the factories take
+  // them, for durations).
+  const Distribution wide = Must(Distribution::LognormalFromMedian(1e9, 30));
+  const Distribution huge = Must(Distribution::Fixed(1e300));
+  const Distribution exp = Must(Distribution::Exponential(1e12));
+  for (int i = 0; i < 1000; ++i) {
+    for (const Distribution* d : {&wide, &huge, &exp}) {
+      const int64_t x = d->SampleCount(rng);
+      ASSERT_GE(x, 1);
+      ASSERT_LE(x, kMaxTokens);
+    }
+  }
+  EXPECT_EQ(huge.SampleCount(rng), kMaxTokens);
+  // A lognormal by its mean with a sigma whose square overflows would draw NaN.
+  EXPECT_FALSE(Distribution::LognormalFromMean(100, 1e200).has_value());
+}
+
+TEST(LengthsTest, EmpiricalFileValuesAboveTheTokenLimitNameTheirLine) {
+  const std::string path = testing::TempDir() + "/lengths_huge.csv";
+  std::ofstream(path) << "tokens\n100\n3e9\n";
+  auto node = ParseYaml("{kind: empirical, csv: lengths_huge.csv, column: tokens}", "x.yaml");
+  ASSERT_TRUE(node.has_value());
+  auto error = ParseCountDistribution(*node, testing::TempDir());
+  ASSERT_FALSE(error.has_value());
+  EXPECT_NE(error.error().message.find("lengths_huge.csv:3: tokens: value 3000000000 is above"),
+            std::string::npos)
+      << error.error().ToString();
+}
+
 }  // namespace
 }  // namespace aiinfra::workload

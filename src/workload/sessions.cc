@@ -1,5 +1,7 @@
 #include "workload/sessions.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -26,8 +28,14 @@ Result<SessionSpec> ParseSessionSpec(const YamlNode& node, const std::string& ba
   }
   if (auto max = map.Optional("max_context")) {
     AIINFRA_TRY(double v, max->Number());
-    if (v < 1 || v != std::floor(v) || v > 1e12) {
+    if (v < 1 || v != std::floor(v)) {
       return Fail(max->Err("max_context must be a whole number of tokens >= 1"));
+    }
+    if (v > static_cast<double>(kMaxTokens)) {
+      return Fail(max->Err(fmt::format(
+          "max_context {} is above the limit of {} tokens (a hundred times the longest model "
+          "context); write a number <= 1e9, or leave it out (then 1e9 applies)",
+          v, kMaxTokens)));
     }
     spec.max_context = static_cast<int64_t>(v);
   }
@@ -69,7 +77,10 @@ std::optional<RequestSpec> NextTurn(SessionState& session, uint64_t id, double a
                                     int64_t user_tokens, int64_t output_tokens,
                                     const PrefixHasher& hasher, int64_t max_context) {
   const int64_t prompt = session.context + std::max<int64_t>(user_tokens, 1);
-  if (session.turn > 0 && max_context > 0 && prompt + output_tokens > max_context) {
+  // Without a limit of its own, a session of many turns would grow its prompt (and the prompt's
+  // hashes) without bound.
+  const int64_t limit = max_context > 0 ? max_context : kMaxTokens;
+  if (session.turn > 0 && prompt + std::max<int64_t>(output_tokens, 1) > limit) {
     session.turn = session.turns;
     return std::nullopt;
   }

@@ -34,12 +34,13 @@ struct SessionSpec {
   Distribution think_time;  // seconds between a turn and the next
   // New user tokens of turns after the first; unset: the class's input distribution.
   std::optional<Distribution> new_tokens;
-  // A session ends early rather than send a prompt + answer longer than this (0: no limit).
+  // A session ends early rather than send a later turn whose prompt + answer is longer than
+  // this (0: kMaxTokens, which bounds every session: prompts cannot grow without end).
   int64_t max_context = 0;
 };
 
 // YAML: {turns: <count dist>, think_time: <duration dist>, new_tokens: <count dist>,
-// max_context: N}. `turns` and `think_time` are required.
+// max_context: N}. `turns` and `think_time` are required; max_context is 1..kMaxTokens.
 Result<SessionSpec> ParseSessionSpec(const YamlNode& node, const std::string& base_dir);
 
 // The hashes of one class's prompts. Caches the system prompt's block hashes.
@@ -80,8 +81,8 @@ SessionState StartSession(uint64_t session_id, uint64_t tag, int class_index, in
 
 // The next turn of `session` with `user_tokens` new tokens and `output_tokens` to generate,
 // arriving at `arrival`; advances the session (its context grows by both). `id` is the request
-// id. If the turn would pass `max_context` (> 0), the session is ended instead and nullopt
-// returned (the first turn is always sent).
+// id. If a later turn's prompt + answer would pass `max_context` (0: kMaxTokens), the session is
+// ended instead and nullopt returned (the first turn is always sent).
 std::optional<RequestSpec> NextTurn(SessionState& session, uint64_t id, double arrival,
                                     int64_t user_tokens, int64_t output_tokens,
                                     const PrefixHasher& hasher, int64_t max_context = 0);

@@ -83,5 +83,37 @@ TEST(SessionsTest, ParsesTheYaml) {
   EXPECT_NE(error.error().message.find("think_time"), std::string::npos);
 }
 
+// Without max_context a session grew its prompt (and the prompt's hashes) for as many turns as
+// it had: 2^20 turns of 1e9 tokens asked for 1e15-token prompts.
+TEST(SessionsTest, WithoutMaxContextSessionsStopAtTheTokenLimit) {
+  const PrefixHasher hasher(ClassTag(1, 0), 0, 1 << 30);  // big blocks: few hashes
+  SessionState s = StartSession(1, SessionTag(1, 1), 0, 100, hasher);
+  auto first =
+      NextTurn(s, 0, 0.0, 600'000'000, 100'000'000, hasher);  // the first turn is always sent
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->input_tokens, 600000000);
+  EXPECT_FALSE(NextTurn(s, 1, 1.0, 300'000'000, 1, hasher).has_value());  // 1e9 + 1 would pass it
+  EXPECT_TRUE(s.Done());
+
+  SessionState t = StartSession(2, SessionTag(1, 2), 0, 100, hasher);
+  ASSERT_TRUE(NextTurn(t, 0, 0.0, 600'000'000, 100'000'000, hasher).has_value());
+  auto second = NextTurn(t, 1, 1.0, 299'999'999, 1, hasher);  // exactly 1e9: sent
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->input_tokens + second->output_tokens, kMaxTokens);
+}
+
+TEST(SessionsTest, MaxContextAboveTheTokenLimitIsAnError) {
+  auto node = ParseYaml("turns: 3\nthink_time: 1s\nmax_context: 1e12\n", "s.yaml");
+  ASSERT_TRUE(node.has_value());
+  auto spec = ParseSessionSpec(*node, "");
+  ASSERT_FALSE(spec.has_value());
+  EXPECT_EQ(spec.error().where.line, 3);
+  EXPECT_EQ(spec.error().where.field, "max_context");
+  EXPECT_NE(spec.error().message.find("above the limit of 1000000000 tokens"), std::string::npos);
+  node = ParseYaml("turns: {kind: uniform, min: 1, max: 2e9}\nthink_time: 1s\n", "s.yaml");
+  ASSERT_TRUE(node.has_value());
+  EXPECT_FALSE(ParseSessionSpec(*node, "").has_value());
+}
+
 }  // namespace
 }  // namespace aiinfra::workload

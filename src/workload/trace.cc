@@ -11,18 +11,21 @@
 namespace aiinfra::workload {
 namespace {
 
-Error OptionError(const std::string& option, std::string message) {
-  return Error{ErrorCode::kInvalidInput, std::move(message), Location{"", 0, 0, option}};
+// `file`: the trace, when the option fails on its rows.
+Error OptionError(const std::string& option, std::string message, const std::string& file = "") {
+  return Error{ErrorCode::kInvalidInput, std::move(message), Location{file, 0, 0, option}};
 }
 
 Status CheckOptions(const TraceOptions& o) {
-  // Below 1e-9 the time scale (1 / speedup, or natural rate / rate) overflows into inf and NaN.
-  if (!(o.speedup >= 1e-9) || !std::isfinite(o.speedup)) {
-    return Fail(
-        OptionError("speedup", "speedup must be a finite number >= 1e-9 (2 = twice as fast)"));
+  // Far outside [1e-9, 1e9] the time scale (1 / speedup, or natural rate / rate) overflows into
+  // inf and NaN, or underflows to 0.
+  if (!(o.speedup >= kMinTraceScale && o.speedup <= kMaxTraceScale)) {
+    return Fail(OptionError("speedup", "speedup must be between 1e-9 and 1e9 (2 = twice as fast)"));
   }
-  if (!(o.rate == 0 || o.rate >= 1e-9) || !std::isfinite(o.rate)) {
-    return Fail(OptionError("rate", "rate must be 0 (keep) or a finite request rate >= 1e-9/s"));
+  if (!(o.rate == 0 || (o.rate >= kMinTraceScale && o.rate <= kMaxTraceScale))) {
+    return Fail(OptionError("rate",
+                            "rate must be 0 (keep) or a request rate between 1e-9/s and "
+                            "1e9/s"));
   }
   if (o.rate > 0 && o.speedup != 1) {
     return Fail(OptionError("rate", "give speedup or rate, not both: each sets the time scale"));
@@ -30,6 +33,13 @@ Status CheckOptions(const TraceOptions& o) {
   if (o.max_rows < 0) return Fail(OptionError("max_rows", "max_rows must be >= 0 (0: all)"));
   if (!(o.window_start < o.window_end)) {
     return Fail(OptionError("window", "the window's start must be before its end"));
+  }
+  for (double bound : {o.window_start, o.window_end}) {
+    if (std::isfinite(bound) && !(std::fabs(bound) <= kMaxTraceSeconds)) {
+      return Fail(OptionError("window",
+                              "a window bound must be within +-1e15 s (the limit of "
+                              "trace times) or unset"));
+    }
   }
   if (o.block_tokens < 1) return Fail(OptionError("block_size", "block_size must be >= 1"));
   return {};
@@ -130,10 +140,21 @@ Status TraceReader::FirstPass() {
     if (rows_ < 2 || !(last_ > first_)) {
       return Fail(OptionError("rate",
                               "cannot rescale to a rate: the selected rows span no time "
-                              "(fewer than 2 distinct arrival times)"));
+                              "(fewer than 2 distinct arrival times)",
+                              name_));
     }
     const double natural = static_cast<double>(rows_ - 1) / (last_ - first_);
     scale_ = natural / options_.rate;
+    // Rows closer than ~1e-300 s make the natural rate, the scale or the last arrival overflow
+    // (and arrivals NaN). Without a rate, times and options are bounded so that none can.
+    if (!std::isfinite(scale_) || !std::isfinite((last_ - origin_) * scale_)) {
+      return Fail(
+          OptionError("rate",
+                      fmt::format("cannot rescale to a rate: the selected rows span only {} s, too "
+                                  "little for a finite time scale; select more rows or use speedup",
+                                  last_ - first_),
+                      name_));
+    }
   } else {
     scale_ = 1.0 / options_.speedup;
   }
@@ -190,19 +211,25 @@ Result<std::optional<RequestSpec>> TraceReader::Next() {
 
 double TraceReader::mean_rate() const {
   if (rows_ < 2 || !(last_ > first_)) return 0;
-  return static_cast<double>(rows_ - 1) / ((last_ - first_) * scale_);
+  // A span of a few subnormal seconds (times ~1e-320 s apart) gives +infinity: as good as none.
+  const double rate = static_cast<double>(rows_ - 1) / ((last_ - first_) * scale_);
+  return std::isfinite(rate) ? rate : 0;
 }
 
 TraceWriter::TraceWriter(std::ostream& out, TraceFormat format) : out_(out), format_(format) {
   out_ << TraceHeader(format_);
 }
 
-void TraceWriter::Write(const RequestSpec& request) { out_ << FormatTraceRow(format_, request); }
+Status TraceWriter::Write(const RequestSpec& request) {
+  AIINFRA_TRY(std::string row, FormatTraceRow(format_, request));
+  out_ << row;
+  return {};
+}
 
-std::string FormatTrace(TraceFormat format, const std::vector<RequestSpec>& requests) {
+Result<std::string> FormatTrace(TraceFormat format, const std::vector<RequestSpec>& requests) {
   std::ostringstream out;
   TraceWriter writer(out, format);
-  for (const RequestSpec& r : requests) writer.Write(r);
+  for (const RequestSpec& r : requests) AIINFRA_CHECK_OK(writer.Write(r));
   return out.str();
 }
 

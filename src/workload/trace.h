@@ -10,7 +10,9 @@
 // Times: arrival = (trace time - origin) * scale, where the origin is the window's start if one
 // is given, else the earliest selected row (so the first request arrives at 0), and the scale is
 // 1 / speedup, or what makes the mean rate equal `rate`. The mean rate of a trace is
-// (rows - 1) / (last - first): one over its mean gap.
+// (rows - 1) / (last - first): one over its mean gap. Arrivals are always finite, >= 0 and
+// non-decreasing: row times are bounded (kMaxTraceSeconds), so are the options, and a rate
+// rescaling that would overflow (rows less than about 1e-300 s apart) is an error.
 //
 // Requests: ids 0, 1, ... in arrival order; each is its own session (session_id = id, turn 0);
 // class `class_index`; mooncake hash_ids become prefix_hashes with hash_block_tokens =
@@ -35,11 +37,18 @@
 
 namespace aiinfra::workload {
 
+// Bounds of TraceOptions' speedup and rate (req/s): beyond them the time scale, and with it the
+// arrivals and the mean rate, can overflow or vanish; no replay needs more.
+inline constexpr double kMinTraceScale = 1e-9;
+inline constexpr double kMaxTraceScale = 1e9;
+
 struct TraceOptions {
-  double speedup = 1;    // > 0: times (and so gaps) divided by this
-  double rate = 0;       // > 0: rescale to this mean rate (req/s); excludes speedup != 1
+  double speedup = 1;    // in [1e-9, 1e9]: times (and so gaps) divided by this
+  double rate = 0;       // 0, or in [1e-9, 1e9]: rescale to this mean rate (req/s); excludes
+                         // speedup != 1
   int64_t max_rows = 0;  // > 0: only the first max_rows selected rows, in file order
-  // Rows whose trace time (seconds, before scaling) is in [window_start, window_end).
+  // Rows whose trace time (seconds, before scaling) is in [window_start, window_end). Each is
+  // infinite (no bound) or within +-kMaxTraceSeconds.
   double window_start = -std::numeric_limits<double>::infinity();
   double window_end = std::numeric_limits<double>::infinity();
   int class_index = 0;
@@ -49,7 +58,9 @@ struct TraceOptions {
 class TraceReader {
  public:
   // kNotFound if the file cannot be opened; kInvalidInput for bad options (naming the option)
-  // or a bad row (naming file:line:field); kNoResult if no row is selected.
+  // or a bad row (naming file:line:field); kNoResult if no row is selected. A rate the selected
+  // rows cannot be rescaled to (they span no time, or too little: the scale would overflow) is
+  // an error at the option "rate".
   static Result<std::unique_ptr<TraceReader>> Open(const std::string& path, TraceFormat format,
                                                    const TraceOptions& options = {});
   // The same over a seekable stream (e.g. an std::istringstream of an Env file); `name` is used
@@ -64,7 +75,8 @@ class TraceReader {
 
   int64_t rows() const { return rows_; }  // requests it yields in all
   double scale() const { return scale_; }
-  // Mean rate of the yielded requests, req/s (0 with fewer than 2 rows or no time span).
+  // Mean rate of the yielded requests, req/s: finite and >= 0; 0 with fewer than 2 rows, or
+  // when they span no time or too little for a finite rate.
   double mean_rate() const;
   const std::vector<std::string>& warnings() const { return warnings_; }
 
@@ -96,19 +108,21 @@ class TraceReader {
   uint64_t next_id_ = 0;
 };
 
-// Writes requests in `format`: the header at construction, one line per Write.
+// Writes requests in `format`: the header at construction, one line per Write. A request the
+// format cannot hold (FormatTraceRow) is an error and nothing of it is written.
 class TraceWriter {
  public:
   TraceWriter(std::ostream& out, TraceFormat format);
-  void Write(const RequestSpec& request);
+  Status Write(const RequestSpec& request);
 
  private:
   std::ostream& out_;
   TraceFormat format_;
 };
 
-// The whole text of `requests` in `format` (for small files and tests).
-std::string FormatTrace(TraceFormat format, const std::vector<RequestSpec>& requests);
+// The whole text of `requests` in `format` (for small files and tests); the first request the
+// format cannot hold is an error.
+Result<std::string> FormatTrace(TraceFormat format, const std::vector<RequestSpec>& requests);
 
 // Every selected row's input (or output) tokens, in file order (no options): the data of an
 // empirical length distribution.

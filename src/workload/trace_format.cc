@@ -57,9 +57,15 @@ Result<int64_t> TokenValue(double v, std::string_view shown, const std::string& 
                                      "with 0 are skipped with a warning)",
                                      shown)));
   }
-  if (v != std::floor(v) || v > 1e15) {
+  if (v != std::floor(v)) {
     return Fail(
         RowError(file, line, field, fmt::format("token count {} is not a whole number", shown)));
+  }
+  if (v > static_cast<double>(kMaxTokens)) {
+    return Fail(RowError(file, line, field,
+                         fmt::format("token count {} is above the limit of {} tokens (a hundred "
+                                     "times the longest model context); fix or remove the row",
+                                     shown, kMaxTokens)));
   }
   return static_cast<int64_t>(v);
 }
@@ -77,6 +83,20 @@ Result<int64_t> ParseTokens(std::string_view text, const std::string& file, int 
   return TokenValue(v, text, file, line, field);
 }
 
+// A time in seconds within kMaxTraceSeconds; `shown` and `unit` are the value as written and
+// its unit, for the message.
+Result<double> TimeValue(double seconds, std::string_view shown, std::string_view unit,
+                         const std::string& file, int line, std::string_view field) {
+  if (!(std::fabs(seconds) <= kMaxTraceSeconds)) {
+    return Fail(RowError(file, line, field,
+                         fmt::format("time {} {} is beyond the limit of +-1e15 s (32 million "
+                                     "years) for trace times; is the column in a finer unit "
+                                     "than {}? Fix or remove the row",
+                                     shown, unit, unit)));
+  }
+  return seconds;
+}
+
 Result<double> ParseSeconds(std::string_view text, const std::string& file, int line,
                             std::string_view field) {
   text = Trim(text);
@@ -87,7 +107,7 @@ Result<double> ParseSeconds(std::string_view text, const std::string& file, int 
         RowError(file, line, field,
                  fmt::format("malformed time \"{}\"; write seconds as a plain number", text)));
   }
-  return v;
+  return TimeValue(v, text, "seconds", file, line, field);
 }
 
 bool ReadDigits(std::string_view s, size_t& pos, size_t n, int64_t& value) {
@@ -108,8 +128,34 @@ bool Expect(std::string_view s, size_t& pos, char c) {
   return true;
 }
 
-// 2023-11-16 00:00:00 UTC: the writer's epoch for azure files.
-constexpr int64_t kAzureWriteEpochNs = 1700092800LL * 1000000000LL;
+constexpr int64_t kNsPerSecond = 1000000000;
+
+// The request's field `field` cannot be written so that it reads back.
+Error Unwritable(const RequestSpec& r, std::string_view field, std::string message) {
+  return Error{ErrorCode::kInvalidInput, fmt::format("request {}: {}", r.id, std::move(message)),
+               Location{"", 0, 0, std::string(field)}};
+}
+
+// The row's timestamp or an error: azure counts 100 ns ticks from 2023-11-16 and must stay in
+// the years its reader accepts.
+Result<std::string> AzureTimestampOf(const RequestSpec& r) {
+  // Checked in seconds first, so that the tick count below cannot overflow.
+  constexpr double kMin = static_cast<double>(kAzureFirstSecond - kAzureWriteEpochSecond);
+  constexpr double kEnd = static_cast<double>(kAzureEndSecond - kAzureWriteEpochSecond);
+  const auto refuse = [&] {
+    return Fail(Unwritable(r, "arrival",
+                           fmt::format("arrival {} s is not an azure time: counted from "
+                                       "2023-11-16, azure times run from 1970 to 2199; write "
+                                       "the trace as splitwise or burstgpt (plain seconds)",
+                                       r.arrival)));
+  };
+  if (!(r.arrival >= kMin - 1 && r.arrival <= kEnd + 1)) return refuse();
+  const int64_t ns = kAzureWriteEpochSecond * kNsPerSecond + std::llround(r.arrival * 1e7) * 100;
+  if (ns < kAzureFirstSecond * kNsPerSecond || ns >= kAzureEndSecond * kNsPerSecond) {
+    return refuse();
+  }
+  return FormatAzureTimestamp(ns);
+}
 
 }  // namespace
 
@@ -186,17 +232,28 @@ Result<int64_t> ParseAzureTimestamp(std::string_view text) {
   const year_month_day ymd{year(static_cast<int>(y)), month(static_cast<unsigned>(mo)),
                            day(static_cast<unsigned>(d))};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return bad();
+  // Years have 4 digits, so these seconds are within +-3.2e11: no overflow. Nanoseconds could
+  // overflow int64 outside 1677..2262, hence the range check before multiplying.
   const int64_t days = sys_days(ymd).time_since_epoch().count();
   const int64_t secs = days * 86400 + h * 3600 + mi * 60 + s - offset_s;
-  return secs * 1000000000LL + frac_ns;
+  if (secs < kAzureFirstSecond || secs >= kAzureEndSecond) {
+    return Fail(ErrorCode::kInvalidInput,
+                fmt::format("timestamp \"{}\" is outside the years 1970 to 2199 (UTC) that azure "
+                            "times are read in; write a time from 1970-01-01 00:00:00 to "
+                            "2199-12-31 23:59:59",
+                            text));
+  }
+  return secs * kNsPerSecond + frac_ns;
 }
 
 std::string FormatAzureTimestamp(int64_t ns) {
   using namespace std::chrono;
-  const int64_t secs = ns >= 0 ? ns / 1000000000LL : -((-ns + 999999999LL) / 1000000000LL);
-  const int64_t frac = ns - secs * 1000000000LL;
-  const int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  const int64_t in_day = secs - days * 86400;
+  // Floor division and remainders >= 0, without negating or multiplying back (either overflows
+  // near INT64_MIN).
+  const int64_t secs = ns / kNsPerSecond - (ns % kNsPerSecond < 0 ? 1 : 0);
+  const int64_t frac = (ns % kNsPerSecond + kNsPerSecond) % kNsPerSecond;
+  const int64_t days = secs / 86400 - (secs % 86400 < 0 ? 1 : 0);
+  const int64_t in_day = (secs % 86400 + 86400) % 86400;
   const year_month_day ymd{sys_days(std::chrono::days(days))};
   return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:07}", static_cast<int>(ymd.year()),
                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
@@ -279,7 +336,8 @@ Result<bool> RowParser::ParseJson(std::string_view line, int line_no, TraceRow& 
     return it->get<double>();
   };
   AIINFRA_TRY(double ms, number("timestamp"));
-  row.time = ms / 1000.0;
+  AIINFRA_TRY(row.time, TimeValue(ms / 1000.0, j["timestamp"].dump(), "milliseconds", file_,
+                                  line_no, "timestamp"));
   AIINFRA_TRY(double input, number("input_length"));
   AIINFRA_TRY(row.input,
               TokenValue(input, j["input_length"].dump(), file_, line_no, "input_length"));
@@ -317,12 +375,26 @@ std::string TraceHeader(TraceFormat format) {
   return "";
 }
 
-std::string FormatTraceRow(TraceFormat format, const RequestSpec& r) {
+Result<std::string> FormatTraceRow(TraceFormat format, const RequestSpec& r) {
+  // What the reader would refuse is not written (trace_format.h).
+  if (!(std::fabs(r.arrival) <= kMaxTraceSeconds)) {
+    return Fail(Unwritable(r, "arrival",
+                           fmt::format("arrival {} s is beyond the limit of +-1e15 s of trace "
+                                       "times; a trace cannot hold it",
+                                       r.arrival)));
+  }
+  for (auto [field, tokens] :
+       {std::pair{"input_tokens", r.input_tokens}, std::pair{"output_tokens", r.output_tokens}}) {
+    if (tokens < 0 || tokens > kMaxTokens) {
+      return Fail(Unwritable(r, field,
+                             fmt::format("{} {} is outside 0..{}, what a trace row may hold", field,
+                                         tokens, kMaxTokens)));
+    }
+  }
   switch (format) {
     case TraceFormat::kAzure: {
-      const auto ns = static_cast<int64_t>(std::llround(r.arrival * 1e7)) * 100;
-      return fmt::format("{},{},{}\n", FormatAzureTimestamp(kAzureWriteEpochNs + ns),
-                         r.input_tokens, r.output_tokens);
+      AIINFRA_TRY(std::string timestamp, AzureTimestampOf(r));
+      return fmt::format("{},{},{}\n", timestamp, r.input_tokens, r.output_tokens);
     }
     case TraceFormat::kSplitwise:
       return fmt::format("{},{},{}\n", r.arrival, r.input_tokens, r.output_tokens);
@@ -331,8 +403,8 @@ std::string FormatTraceRow(TraceFormat format, const RequestSpec& r) {
       return fmt::format("{},ChatGPT,{},{},{},Conversation log\n", r.arrival, r.input_tokens,
                          r.output_tokens, r.input_tokens + r.output_tokens);
     case TraceFormat::kMooncake: {
-      nlohmann::ordered_json j;  // keys in the published order
-      j["timestamp"] = std::llround(r.arrival * 1000.0);
+      nlohmann::ordered_json j;                           // keys in the published order
+      j["timestamp"] = std::llround(r.arrival * 1000.0);  // |ms| <= 1e18: fits int64
       j["input_length"] = r.input_tokens;
       j["output_length"] = r.output_tokens;
       j["hash_ids"] = r.prefix_hashes;

@@ -28,10 +28,24 @@ enum class TraceFormat { kAzure, kSplitwise, kBurstGpt, kMooncake };
 Result<TraceFormat> ParseTraceFormat(std::string_view name);
 const char* TraceFormatName(TraceFormat format);
 
+// Trace times lie within +-kMaxTraceSeconds (1e15 s, 32 million years) of the trace's zero: far
+// beyond any recording (a Unix time in seconds is 1.7e9), yet small enough that a span between
+// two times, its product with a speed-up, and a mooncake time in milliseconds (1e18) stay finite
+// and fit int64. A row beyond it is an error (often a time in a finer unit than the format's).
+inline constexpr double kMaxTraceSeconds = 1e15;
+
+// Azure timestamps are read and written from 1970-01-01 00:00:00 UTC up to, not including,
+// 2200-01-01 00:00:00 UTC (as seconds since the Unix epoch): in that range nanoseconds since
+// the epoch fit int64 (which ends in 2262) and so does the difference of two of them. The
+// public Azure traces are from 2023 and 2024. The writer counts arrivals from 2023-11-16.
+inline constexpr int64_t kAzureFirstSecond = 0;
+inline constexpr int64_t kAzureEndSecond = 7258118400;         // 2200-01-01 00:00:00 UTC
+inline constexpr int64_t kAzureWriteEpochSecond = 1700092800;  // 2023-11-16 00:00:00 UTC
+
 struct TraceRow {
-  double time = 0;  // seconds on the trace's own clock
-  int64_t input = 0;
-  int64_t output = 0;
+  double time = 0;               // seconds on the trace's own clock, |time| <= kMaxTraceSeconds
+  int64_t input = 0;             // 0..kMaxTokens
+  int64_t output = 0;            // 0..kMaxTokens
   std::vector<uint64_t> hashes;  // mooncake hash_ids
 };
 
@@ -42,7 +56,8 @@ class RowParser {
 
   // true with `row` filled for a data row; false for a blank or header line. Errors
   // (kInvalidInput) name file:line, the field, what is wrong and how to fix it: a missing
-  // column, a malformed number or timestamp, a negative or fractional token count, bad JSON.
+  // column, a malformed number or timestamp, a time beyond kMaxTraceSeconds or an azure time
+  // outside 1970..2199, a negative or fractional token count or one above kMaxTokens, bad JSON.
   // Zero token counts are not errors here (the reader skips and counts them).
   Result<bool> Parse(std::string_view line, int line_no, TraceRow& row);
 
@@ -61,7 +76,9 @@ class RowParser {
 };
 
 // Azure timestamps: "YYYY-MM-DD HH:MM:SS[.fraction][Z|+HH:MM|-HH:MM]" (also with a 'T') to
-// nanoseconds since the Unix epoch (UTC), and back (7 fractional digits, as Azure writes).
+// nanoseconds since the Unix epoch (UTC), and back (7 fractional digits, as Azure writes). The
+// instant, offset applied, must lie in [kAzureFirstSecond, kAzureEndSecond) (years 1970 to
+// 2199 UTC): an error (kInvalidInput) says so. FormatAzureTimestamp takes any int64.
 Result<int64_t> ParseAzureTimestamp(std::string_view text);
 std::string FormatAzureTimestamp(int64_t ns_since_epoch);
 
@@ -69,7 +86,11 @@ std::string FormatAzureTimestamp(int64_t ns_since_epoch);
 // Resolution: azure times to 100 ns (from 2023-11-16 00:00:00 + arrival), mooncake to 1 ms
 // (integers, as the published trace); splitwise and burstgpt exactly (shortest round-trip
 // decimal). Only the format's fields are written.
+// A row is written only if it reads back: otherwise an error (kInvalidInput, field "arrival",
+// "input_tokens" or "output_tokens", naming the request id) for an arrival that is not finite
+// or beyond kMaxTraceSeconds, an azure arrival whose time from 2023-11-16 falls outside
+// 1970..2199, or token counts outside 0..kMaxTokens.
 std::string TraceHeader(TraceFormat format);
-std::string FormatTraceRow(TraceFormat format, const RequestSpec& request);
+Result<std::string> FormatTraceRow(TraceFormat format, const RequestSpec& request);
 
 }  // namespace aiinfra::workload

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 
 #include "workload/sampling.h"
@@ -60,7 +63,9 @@ TEST(TraceTest, EachFormatRoundTripsThroughItsWriter) {
                              TraceFormat::kMooncake}) {
     SCOPED_TRACE(TraceFormatName(format));
     const std::vector<RequestSpec> written = Sample(300, format == TraceFormat::kMooncake);
-    auto read = ReadAll(FormatTrace(format, written), format);
+    auto text = FormatTrace(format, written);
+    ASSERT_TRUE(text.has_value()) << text.error().ToString();
+    auto read = ReadAll(*text, format);
     ASSERT_TRUE(read.has_value()) << read.error().ToString();
     EXPECT_TRUE(read->warnings.empty());
     ASSERT_EQ(read->requests.size(), written.size());
@@ -266,6 +271,183 @@ TEST(TraceTest, AzureTimestamps) {
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().where.field, "TIMESTAMP");
   EXPECT_NE(bad.error().message.find("YYYY-MM-DD HH:MM:SS"), std::string::npos);
+}
+
+// ParseAzureTimestamp multiplied seconds by 1e9 in int64, which overflows outside 1677..2262, and
+// the reader subtracted two such counts: years 0001 and 9999 gave garbage (and UB) silently.
+TEST(TraceTest, AzureTimestampsOutsideTheirYearsAreRowErrors) {
+  EXPECT_EQ(*ParseAzureTimestamp("1970-01-01 00:00:00"), 0);
+  auto last = ParseAzureTimestamp("2199-12-31 23:59:59.9999999");
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(*last, kAzureEndSecond * 1000000000 - 100);
+  for (const char* text : {"0001-01-01 00:00:00", "1677-09-21 00:12:43", "1969-12-31 23:59:59",
+                           "1970-01-01 00:30:00+01:00", "2200-01-01 00:00:00",
+                           "2262-04-11 23:47:17", "9999-12-31 23:59:59"}) {
+    SCOPED_TRACE(text);
+    auto ns = ParseAzureTimestamp(text);
+    ASSERT_FALSE(ns.has_value());
+    EXPECT_EQ(ns.error().code, ErrorCode::kInvalidInput);
+    EXPECT_NE(ns.error().message.find("outside the years 1970 to 2199"), std::string::npos);
+  }
+  auto read = ReadAll(
+      "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46,1,1\n"
+      "9999-12-31 23:59:59,2,2\n",
+      TraceFormat::kAzure, {}, "far.csv");
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().ToString().rfind("far.csv:3: TIMESTAMP: timestamp \"9999-12-31", 0), 0u)
+      << read.error().ToString();
+
+  // The extremes of int64 format without overflow.
+  EXPECT_EQ(FormatAzureTimestamp(INT64_MAX), "2262-04-11 23:47:16.8547758");
+  EXPECT_EQ(FormatAzureTimestamp(INT64_MIN), "1677-09-21 00:12:43.1452241");
+  EXPECT_EQ(FormatAzureTimestamp(-1), "1969-12-31 23:59:59.9999999");
+}
+
+RequestSpec At(double arrival) {
+  RequestSpec r;
+  r.arrival = arrival;
+  r.input_tokens = 10;
+  r.output_tokens = 2;
+  return r;
+}
+
+// The azure writer added arrivals to 2023-11-16 in int64 nanoseconds (overflow past 2262), the
+// mooncake writer computed llround(arrival * 1000) (overflow past ~9e15 s): both UB. Writers now
+// refuse what their reader would not read back.
+TEST(TraceTest, WritersRefuseArrivalsTheirFormatCannotHold) {
+  const double last_azure = static_cast<double>(kAzureEndSecond - kAzureWriteEpochSecond);
+  auto ok = FormatTraceRow(TraceFormat::kAzure, At(last_azure - 1));
+  ASSERT_TRUE(ok.has_value()) << ok.error().ToString();
+  EXPECT_EQ(*ok, "2199-12-31 23:59:59.0000000,10,2\n");
+  for (double arrival : {last_azure, 1e12, -1.8e9}) {
+    SCOPED_TRACE(arrival);
+    auto refused = FormatTraceRow(TraceFormat::kAzure, At(arrival));
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidInput);
+    EXPECT_EQ(refused.error().where.field, "arrival");
+    EXPECT_NE(refused.error().message.find("azure times run from 1970 to 2199"), std::string::npos)
+        << refused.error().ToString();
+  }
+  for (TraceFormat format : {TraceFormat::kMooncake, TraceFormat::kSplitwise,
+                             TraceFormat::kBurstGpt, TraceFormat::kAzure}) {
+    SCOPED_TRACE(TraceFormatName(format));
+    for (double arrival : {1e16, 9.3e15, -2e15, std::numeric_limits<double>::quiet_NaN(),
+                           std::numeric_limits<double>::infinity()}) {
+      auto refused = FormatTraceRow(format, At(arrival));
+      ASSERT_FALSE(refused.has_value()) << arrival;
+      EXPECT_EQ(refused.error().where.field, "arrival");
+    }
+    RequestSpec big = At(1);
+    big.input_tokens = kMaxTokens + 1;
+    auto refused = FormatTraceRow(format, big);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().where.field, "input_tokens");
+  }
+  // The largest mooncake arrival reads back.
+  auto row = FormatTraceRow(TraceFormat::kMooncake, At(kMaxTraceSeconds));
+  ASSERT_TRUE(row.has_value());
+  auto back = ReadAll(*row, TraceFormat::kMooncake);
+  ASSERT_TRUE(back.has_value()) << back.error().ToString();
+
+  // A writer that refuses a request writes nothing of it.
+  std::ostringstream out;
+  TraceWriter writer(out, TraceFormat::kSplitwise);
+  EXPECT_TRUE(writer.Write(At(1)).has_value());
+  EXPECT_FALSE(writer.Write(At(1e20)).has_value());
+  EXPECT_EQ(out.str(), "arrived_at,num_prefill_tokens,num_decode_tokens\n1,10,2\n");
+  auto all = FormatTrace(TraceFormat::kMooncake, {At(0), At(1e17)});
+  ASSERT_FALSE(all.has_value());
+  EXPECT_NE(all.error().message.find("beyond the limit of +-1e15 s"), std::string::npos);
+}
+
+// Rows with a time beyond 1e15 s made the span, the mean rate and the rate rescaling's scale
+// overflow to inf, and the arrivals NaN; huge token counts passed up to 1e15.
+TEST(TraceTest, RowsBeyondTheTimeAndTokenLimitsAreErrors) {
+  auto read = ReadAll(
+      "arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n1.7976931348623157e308,1,1\n",
+      TraceFormat::kSplitwise, {}, "far.csv");
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().where.line, 3);
+  EXPECT_EQ(read.error().where.field, "arrived_at");
+  EXPECT_NE(read.error().message.find("beyond the limit of +-1e15 s"), std::string::npos);
+  EXPECT_NE(read.error().message.find("in a finer unit than seconds"), std::string::npos);
+
+  read = ReadAll("{\"timestamp\": 1e19, \"input_length\": 1, \"output_length\": 1}\n",
+                 TraceFormat::kMooncake, {}, "far.jsonl");
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().where.field, "timestamp");
+  EXPECT_NE(read.error().message.find("finer unit than milliseconds"), std::string::npos);
+
+  read = ReadAll(
+      "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
+      "5,ChatGPT,1000000001,18,490,Conversation log\n",
+      TraceFormat::kBurstGpt, {}, "big.csv");
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().ToString().rfind("big.csv:2: Request tokens: token count 1000000001 is "
+                                          "above the limit",
+                                          0),
+            0u)
+      << read.error().ToString();
+
+  // At the limits, the arrivals are finite.
+  read = ReadAll("arrived_at,num_prefill_tokens,num_decode_tokens\n-1e15,1,1\n1e15,1e9,1\n",
+                 TraceFormat::kSplitwise);
+  ASSERT_TRUE(read.has_value()) << read.error().ToString();
+  EXPECT_EQ(read->requests[1].arrival, 2e15);
+  EXPECT_EQ(read->requests[1].input_tokens, kMaxTokens);
+  EXPECT_TRUE(std::isfinite(read->mean_rate));
+}
+
+// Two distinct times closer than ~1e-290 s made the natural rate (rows - 1) / span overflow: the
+// rate option's scale became inf and arrivals NaN (0 * inf), the mean rate inf.
+TEST(TraceTest, TinySpansGiveFiniteArrivalsOrARateError) {
+  const std::string text = "arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n5e-324,1,1\n";
+  auto plain = ReadAll(text, TraceFormat::kSplitwise);
+  ASSERT_TRUE(plain.has_value()) << plain.error().ToString();
+  EXPECT_EQ(plain->requests[1].arrival, 5e-324);
+  EXPECT_EQ(plain->mean_rate, 0);  // 1 / 5e-324 is not a finite rate
+
+  TraceOptions rated;
+  rated.rate = 7;
+  auto rate = ReadAll(text, TraceFormat::kSplitwise, rated);
+  ASSERT_FALSE(rate.has_value());
+  EXPECT_EQ(rate.error().code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(rate.error().where.file, "t.csv");
+  EXPECT_EQ(rate.error().where.field, "rate");
+  EXPECT_NE(rate.error().message.find("too little for a finite time scale"), std::string::npos);
+
+  // A short but normal span rescales exactly.
+  auto short_span = ReadAll("arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n1e-300,1,1\n",
+                            TraceFormat::kSplitwise, rated);
+  ASSERT_TRUE(short_span.has_value()) << short_span.error().ToString();
+  EXPECT_NEAR(short_span->requests[1].arrival, 1.0 / 7, 1e-15);
+  EXPECT_NEAR(short_span->mean_rate, 7, 1e-12);
+
+  // With a window starting far before the rows, the arrivals would overflow: an error too.
+  rated.window_start = -1e15;
+  rate = ReadAll("arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n1e-300,1,1\n",
+                 TraceFormat::kSplitwise, rated);
+  ASSERT_FALSE(rate.has_value());
+  EXPECT_EQ(rate.error().where.field, "rate");
+}
+
+TEST(TraceTest, OptionsOutOfRangeAreErrors) {
+  const std::string text = "arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n1,1,1\n";
+  TraceOptions o;
+  o.speedup = 1e12;
+  auto read = ReadAll(text, TraceFormat::kSplitwise, o);
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().where.field, "speedup");
+  o = {};
+  o.rate = 1e300;  // the scale would underflow to 0
+  read = ReadAll(text, TraceFormat::kSplitwise, o);
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().where.field, "rate");
+  o = {};
+  o.window_start = -1e300;  // arrivals (time - start) would overflow
+  read = ReadAll(text, TraceFormat::kSplitwise, o);
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().where.field, "window");
 }
 
 TEST(TraceTest, MooncakeLinesAndTheirErrors) {

@@ -1,5 +1,7 @@
 #include "workload/workload.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -37,16 +39,18 @@ Result<TraceSpec> ParseTraceSpec(const YamlNode& node, const std::string& base_d
   AIINFRA_TRY(std::string path, map.RequiredString("path"));
   spec.path = ResolvePath(base_dir, path);
   TraceOptions& o = spec.options;
+  // The bounds are TraceOptions' (trace.h), checked here too so that the error names the line.
   if (auto n = map.Optional("speedup")) {
     AIINFRA_TRY(o.speedup, n->Number());
-    // Below 1e-9 the trace's time scale overflows (trace.h checks the same).
-    if (!(o.speedup >= 1e-9)) {
-      return Fail(n->Err("speedup must be >= 1e-9 (2 = twice as fast)"));
+    if (!(o.speedup >= kMinTraceScale && o.speedup <= kMaxTraceScale)) {
+      return Fail(n->Err("speedup must be between 1e-9 and 1e9 (2 = twice as fast)"));
     }
   }
   if (auto n = map.Optional("rate")) {
     AIINFRA_TRY(o.rate, ParseRequestRate(*n));
-    if (!(o.rate >= 1e-9)) return Fail(n->Err("rate must be >= 1e-9 requests/s"));
+    if (!(o.rate >= kMinTraceScale && o.rate <= kMaxTraceScale)) {
+      return Fail(n->Err("rate must be between 1e-9 and 1e9 requests/s"));
+    }
     if (map.Has("speedup")) return Fail(n->Err("give speedup or rate, not both"));
   }
   if (auto n = map.Optional("max_rows")) {
@@ -54,11 +58,14 @@ Result<TraceSpec> ParseTraceSpec(const YamlNode& node, const std::string& base_d
   }
   if (auto n = map.Optional("window")) {
     AIINFRA_TRY(YamlMap window, YamlMap::From(*n));
-    if (auto start = window.Optional("start")) {
-      AIINFRA_TRY(o.window_start, DurationOf(*start));
-    }
-    if (auto end = window.Optional("end")) {
-      AIINFRA_TRY(o.window_end, DurationOf(*end));
+    for (auto [key, bound] :
+         {std::pair{"start", &o.window_start}, std::pair{"end", &o.window_end}}) {
+      if (auto n = window.Optional(key)) {
+        AIINFRA_TRY(*bound, DurationOf(*n));
+        if (*bound > kMaxTraceSeconds) {
+          return Fail(n->Err("a window bound must be at most 1e15 s, the limit of trace times"));
+        }
+      }
     }
     AIINFRA_CHECK_OK(window.Finish());
     if (!(o.window_start < o.window_end)) return Fail(n->Err("window start must be before end"));
@@ -99,6 +106,12 @@ Result<ClassSpec> ParseClass(const YamlNode& node, const std::string& base_dir) 
   AIINFRA_TRY(c.output, ParseCountDistribution(output, base_dir));
   if (auto s = map.Optional("system_prompt")) {
     AIINFRA_TRY(c.system_prompt, WholeNumber(*s, 0, "system_prompt"));
+    if (c.system_prompt > kMaxTokens) {
+      return Fail(s->Err(fmt::format(
+          "system_prompt {} is above the limit of {} tokens (a hundred times the longest model "
+          "context); write a number <= 1e9",
+          c.system_prompt, kMaxTokens)));
+    }
   }
   if (auto s = map.Optional("session")) {
     AIINFRA_TRY(c.session, ParseSessionSpec(*s, base_dir));

@@ -98,5 +98,57 @@ TEST(WorkloadTest, ErrorsSayWhereAndWhatToChange) {
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
 
+// Huge token counts were accepted (capped only at 4e18 when drawn) and made the generator
+// allocate one hash per block of an absurd prompt: std::bad_alloc at Create or the first request.
+TEST(WorkloadTest, TokenCountsAboveTheLimitAreErrorsNamingTheField) {
+  Error e = MustFail(
+      "duration: 1s\nclasses:\n"
+      "  - {name: a, arrivals: {kind: poisson, rate: 1}, input: 1e300, output: 1}\n");
+  EXPECT_EQ(e.code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(e.where.file, "scenario.yaml");
+  EXPECT_EQ(e.where.line, 3);
+  EXPECT_EQ(e.where.field, "classes[0].input");
+  EXPECT_NE(e.message.find("above the limit of 1000000000 tokens"), std::string::npos);
+
+  e = MustFail(
+      "duration: 1s\nblock_size: 1\nclasses:\n"
+      "  - name: a\n    arrivals: {kind: poisson, rate: 1}\n    system_prompt: 9e15\n"
+      "    input: 1\n    output: 1\n");
+  EXPECT_EQ(e.where.line, 6);
+  EXPECT_EQ(e.where.field, "classes[0].system_prompt");
+  EXPECT_NE(e.message.find("system_prompt 9000000000000000 is above the limit"), std::string::npos)
+      << e.ToString();
+
+  e = MustFail(
+      "duration: 1s\nclasses:\n"
+      "  - name: a\n    arrivals: {kind: poisson, rate: 1}\n    input: 10\n    output: 10\n"
+      "    session: {turns: 2, think_time: 1s, new_tokens: {kind: fixed, value: 1e10}}\n");
+  EXPECT_EQ(e.where.line, 7);
+
+  // At the limit, a spec generates (one turn at a time: the prompt's hashes are allocatable).
+  auto g = WorkloadGenerator::Create(MustParse(
+      "duration: 2s\nblock_size: 4096\nclasses:\n"
+      "  - {name: a, arrivals: {kind: constant, rate: 1}, system_prompt: 1e9, input: 1e9, "
+      "output: 1e9}\n"));
+  ASSERT_TRUE(g.has_value()) << g.error().ToString();
+  auto r = g->Next();
+  ASSERT_TRUE(r.has_value() && r->has_value());
+  EXPECT_EQ((*r)->input_tokens, 2 * kMaxTokens);
+  EXPECT_EQ((*r)->output_tokens, kMaxTokens);
+}
+
+// The trace options' bounds are checked at parse time, where the error can name the line.
+TEST(WorkloadTest, TraceOptionsOutOfRangeNameTheirLine) {
+  Error e = MustFail("trace: {format: splitwise, path: t.csv, speedup: 1e12}\n");
+  EXPECT_EQ(e.where.field, "trace.speedup");
+  EXPECT_NE(e.message.find("between 1e-9 and 1e9"), std::string::npos);
+  e = MustFail("trace:\n  format: splitwise\n  path: t.csv\n  rate: 1e300\n");
+  EXPECT_EQ(e.where.line, 4);
+  EXPECT_EQ(e.where.field, "trace.rate");
+  e = MustFail("trace: {format: splitwise, path: t.csv, window: {start: 1e16s}}\n");
+  EXPECT_EQ(e.where.field, "trace.window.start");
+  EXPECT_NE(e.message.find("at most 1e15 s"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace aiinfra::workload
