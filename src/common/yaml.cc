@@ -108,6 +108,21 @@ Result<bool> YamlNode::Bool() const {
   return Fail(Err("expected true or false, got \"" + text + "\""));
 }
 
+Result<double> YamlNode::Duration() const {
+  AIINFRA_TRY(std::string text, Scalar());
+  auto seconds = ParseDuration(text);
+  if (!seconds) return Fail(Err(seconds.error().message));
+  return *seconds;
+}
+
+Result<int> YamlNode::Count(int min, int max) const {
+  AIINFRA_TRY(double v, Number());
+  if (v != std::floor(v) || v < min || v > max) {
+    return Fail(Err(fmt::format("expected a whole number from {} to {}", min, max)));
+  }
+  return static_cast<int>(v);
+}
+
 Result<std::vector<YamlNode>> YamlNode::Items() const {
   if (!IsSequence()) return Fail(Err("expected a list"));
   std::vector<YamlNode> items;

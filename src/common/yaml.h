@@ -32,6 +32,10 @@ struct YamlNode {
   Result<std::string> Scalar() const;
   Result<double> Number() const;  // a finite number
   Result<bool> Bool() const;      // true/false
+  // A duration with its unit ("30s", "5min", "250ms"; common/units.h), in seconds.
+  Result<double> Duration() const;
+  // A whole number in [min, max]; the error says the range.
+  Result<int> Count(int min, int max) const;
   bool IsNull() const { return !node || node.IsNull(); }
   bool IsScalar() const { return node && node.IsScalar(); }
   bool IsMap() const { return node && node.IsMap(); }

@@ -4,40 +4,28 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
-#include <unordered_map>
 
 #include "common/units.h"
 #include "common/yaml.h"
 #include "perf/perf_model.h"
+#include "sim/adapters.h"
+#include "sim/autoscaling_spec.h"
 #include "workload/generator.h"
 
 namespace aiinfra::sim {
 namespace {
 
-Result<double> Seconds(const YamlNode& n) {
-  AIINFRA_TRY(std::string text, n.Scalar());
-  auto d = ParseDuration(text);
-  if (!d) return Fail(n.Err(d.error().message));
-  return *d;
-}
-
-Result<int> Count(const YamlNode& n, int min) {
-  AIINFRA_TRY(double v, n.Number());
-  if (v != std::floor(v) || v < min || v > 1e6) {
-    return Fail(n.Err(fmt::format("expected a whole number >= {}", min)));
-  }
-  return static_cast<int>(v);
-}
+// Replica counts and engine sizes: whole numbers up to a million.
+constexpr int kMaxCount = 1'000'000;
 
 Result<ReplicaConfig> ParseEngine(const YamlNode& node, double& memory_utilization) {
   AIINFRA_TRY(YamlMap m, YamlMap::From(node));
   ReplicaConfig e;
   if (auto n = m.Optional("max_num_seqs")) {
-    AIINFRA_TRY(e.max_num_seqs, Count(*n, 1));
+    AIINFRA_TRY(e.max_num_seqs, n->Count(1, kMaxCount));
   }
   if (auto n = m.Optional("max_num_batched_tokens")) {
-    AIINFRA_TRY(e.max_num_batched_tokens, Count(*n, 1));
+    AIINFRA_TRY(e.max_num_batched_tokens, n->Count(1, kMaxCount));
   }
   if (auto n = m.Optional("chunked_prefill")) {
     AIINFRA_TRY(e.chunked_prefill, n->Bool());
@@ -46,7 +34,7 @@ Result<ReplicaConfig> ParseEngine(const YamlNode& node, double& memory_utilizati
     AIINFRA_TRY(e.prefix_caching, n->Bool());
   }
   if (auto n = m.Optional("block_size")) {
-    AIINFRA_TRY(e.block_size, Count(*n, 1));
+    AIINFRA_TRY(e.block_size, n->Count(1, kMaxCount));
   }
   if (auto n = m.Optional("gpu_memory_utilization")) {
     AIINFRA_TRY(memory_utilization, n->Number());
@@ -58,196 +46,17 @@ Result<ReplicaConfig> ParseEngine(const YamlNode& node, double& memory_utilizati
   return e;
 }
 
-// A target: a number, or a duration for latencies ("500ms").
-Result<double> Target(const YamlNode& n, const SignalSpec& signal) {
-  double v = 0;
-  if (auto number = n.Number()) {
-    v = *number;
-  } else if (signal.latency()) {
-    AIINFRA_TRY(v, Seconds(n));
-  } else {
-    return Fail(number.error());
-  }
-  if (!(v > 0) || !std::isfinite(v)) return Fail(n.Err("target must be > 0"));
-  return v;
-}
-
-// One metric of an autoscaler: `m` holds metric, target, and optionally window, type,
-// activation.
-Result<ScaleMetric> ParseScaleMetric(YamlMap& m, bool keda) {
-  ScaleMetric out;
-  AIINFRA_TRY(YamlNode name, m.Required("metric"));
-  AIINFRA_TRY(std::string text, name.Scalar());
-  auto signal = ParseSignal(text);
-  if (!signal) return Fail(name.Err(signal.error().message));
-  out.signal = *signal;
-  if (auto n = m.Optional("window")) {
-    AIINFRA_TRY(out.signal.window, Seconds(*n));
-    if (!(out.signal.window >= 1 && out.signal.window <= 86400)) {
-      return Fail(n->Err("window must be between 1s and 24h"));
-    }
-  }
-  AIINFRA_TRY(YamlNode target, m.Required("target"));
-  AIINFRA_TRY(out.target, Target(target, out.signal));
-  out.type = out.signal.latency() ? HpaMetricType::kValue
-             : keda               ? HpaMetricType::kTotal
-                                  : HpaMetricType::kAverage;
-  if (auto n = m.Optional("type")) {
-    AIINFRA_TRY(std::string type, n->Scalar());
-    if (type == "average") {
-      out.type = HpaMetricType::kAverage;
-    } else if (type == "total") {
-      out.type = HpaMetricType::kTotal;
-    } else if (type == "value") {
-      out.type = HpaMetricType::kValue;
-    } else {
-      return Fail(
-          n->Err("type must be average (a Pods metric: per-replica average), total (an External "
-                 "metric with an AverageValue target) or value (a Value target)"));
-    }
-  }
-  if (auto n = m.Optional("activation")) {
-    if (!keda) return Fail(n->Err("activation is a KEDA setting: add kind: keda"));
-    if (auto number = n->Number()) {
-      out.activation = *number;
-    } else if (out.signal.latency()) {
-      AIINFRA_TRY(out.activation, Seconds(*n));
-    } else {
-      return Fail(number.error());
-    }
-    if (!(out.activation >= 0)) return Fail(n->Err("activation must be >= 0"));
-  }
-  return out;
-}
-
-Result<ScaleSpec> ParseAutoscaler(const YamlNode& node) {
-  AIINFRA_TRY(YamlMap m, YamlMap::From(node));
-  ScaleSpec s;
-  const std::string kind = m.OptionalString("kind", "hpa");
-  if (kind != "hpa" && kind != "keda") {
-    return Fail(m.Optional("kind")->Err("kind must be hpa or keda"));
-  }
-  s.keda = kind == "keda";
-  AIINFRA_TRY(YamlNode min, m.Required("min"));
-  AIINFRA_TRY(s.min, Count(min, s.keda ? 0 : 1));
-  AIINFRA_TRY(YamlNode max, m.Required("max"));
-  AIINFRA_TRY(s.max, Count(max, 1));
-  if (s.max < s.min) return Fail(max.Err("max must be >= min"));
-  if (auto list = m.Optional("metrics")) {
-    if (m.Has("metric") || m.Has("target") || m.Has("window")) {
-      return Fail(list->Err("give either metric: and target: or a metrics: list, not both"));
-    }
-    AIINFRA_TRY(std::vector<YamlNode> items, list->Items());
-    if (items.empty()) return Fail(list->Err("metrics must list at least one metric"));
-    for (const YamlNode& item : items) {
-      AIINFRA_TRY(YamlMap im, YamlMap::From(item));
-      AIINFRA_TRY(ScaleMetric metric, ParseScaleMetric(im, s.keda));
-      AIINFRA_CHECK_OK(im.Finish());
-      s.metrics.push_back(metric);
-    }
-  } else {
-    AIINFRA_TRY(ScaleMetric metric, ParseScaleMetric(m, s.keda));
-    s.metrics.push_back(metric);
-  }
-  for (auto [key, field] :
-       {std::pair{"sync_period", &s.sync_period}, std::pair{"scale_up_window", &s.scale_up_window},
-        std::pair{"scale_down_window", &s.scale_down_window},
-        std::pair{"polling_interval", &s.keda_spec.polling_interval},
-        std::pair{"cooldown", &s.keda_spec.cooldown}}) {
-    if (auto n = m.Optional(key)) {
-      const std::string_view k = key;
-      if (!s.keda && (k == "polling_interval" || k == "cooldown")) {
-        return Fail(n->Err(std::string(k) + " is a KEDA setting: add kind: keda"));
-      }
-      AIINFRA_TRY(*field, Seconds(*n));
-      const bool period = k == "sync_period" || k == "polling_interval";
-      if (period ? !(*field > 0) : !(*field >= 0)) {
-        return Fail(n->Err(period ? "must be > 0" : "must be >= 0"));
-      }
-    }
-  }
-  s.keda_spec.min_replicas = s.min;
-  if (auto n = m.Optional("tolerance")) {
-    AIINFRA_TRY(s.tolerance, n->Number());
-    if (!(s.tolerance >= 0 && s.tolerance < 1)) return Fail(n->Err("tolerance must be in [0, 1)"));
-  }
-  AIINFRA_CHECK_OK(m.Finish());
-  return s;
-}
-
-Result<PlannerScenario> ParsePlanner(const YamlNode& node, bool disaggregated) {
-  AIINFRA_TRY(YamlMap m, YamlMap::From(node));
-  PlannerScenario p;
-  PlannerConfig& c = p.config;
-  if (auto n = m.Optional("interval")) {
-    AIINFRA_TRY(c.interval, Seconds(*n));
-    if (!(c.interval >= 1)) return Fail(n->Err("interval must be at least 1s"));
-  }
-  if (auto n = m.Optional("predictor")) {
-    AIINFRA_TRY(std::string name, n->Scalar());
-    auto predictor = ParsePredictor(name);
-    if (!predictor) return Fail(n->Err(predictor.error().message));
-    c.predictor = *predictor;
-  }
-  if (auto n = m.Optional("history")) {
-    AIINFRA_TRY(c.history, Count(*n, 1));
-  }
-  AIINFRA_TRY(YamlNode ttft, m.Required("ttft"));
-  AIINFRA_TRY(c.ttft_target, Seconds(ttft));
-  if (!(c.ttft_target > 0)) return Fail(ttft.Err("ttft must be > 0"));
-  AIINFRA_TRY(YamlNode itl, m.Required("itl"));
-  AIINFRA_TRY(c.itl_target, Seconds(itl));
-  if (!(c.itl_target > 0)) return Fail(itl.Err("itl must be > 0"));
-  if (auto n = m.Optional("correction")) {
-    AIINFRA_TRY(c.correction, n->Bool());
-  }
-  if (auto n = m.Optional("max_gpus")) {
-    AIINFRA_TRY(c.max_gpus, Count(*n, 1));
-  }
-  const auto bounds = [&](const char* key, int& min, int& max) -> Status {
-    auto n = m.Optional(key);
-    if (!n) return {};
-    AIINFRA_TRY(YamlMap b, YamlMap::From(*n));
-    if (auto v = b.Optional("min")) {
-      AIINFRA_TRY(min, Count(*v, 1));
-    }
-    if (auto v = b.Optional("max")) {
-      AIINFRA_TRY(max, Count(*v, 1));
-    }
-    if (max < min) return Fail(n->Err("max must be >= min"));
-    return b.Finish();
-  };
-  if (disaggregated) {
-    for (const char* key : {"replicas"}) {
-      if (auto n = m.Optional(key)) {
-        return Fail(n->Err("a disaggregated planner takes prefill: and decode: bounds"));
-      }
-    }
-    AIINFRA_CHECK_OK(bounds("prefill", c.min_prefill, c.max_prefill));
-    AIINFRA_CHECK_OK(bounds("decode", c.min_decode, c.max_decode));
-  } else {
-    for (const char* key : {"prefill", "decode"}) {
-      if (auto n = m.Optional(key)) {
-        return Fail(n->Err("an aggregated planner takes replicas: {min, max}"));
-      }
-    }
-    AIINFRA_CHECK_OK(bounds("replicas", c.min_prefill, c.max_prefill));
-  }
-  AIINFRA_CHECK_OK(m.Finish());
-  return p;
-}
-
 Result<ColdStartSpec> ParseColdStart(const YamlNode& node) {
   AIINFRA_TRY(YamlMap m, YamlMap::From(node));
   ColdStartSpec c;
   if (auto n = m.Optional("scheduling")) {
-    AIINFRA_TRY(c.scheduling, Seconds(*n));
+    AIINFRA_TRY(c.scheduling, n->Duration());
   }
   if (auto n = m.Optional("image_pull")) {
-    AIINFRA_TRY(c.image_pull, Seconds(*n));
+    AIINFRA_TRY(c.image_pull, n->Duration());
   }
   if (auto n = m.Optional("warmup")) {
-    AIINFRA_TRY(c.warmup, Seconds(*n));
+    AIINFRA_TRY(c.warmup, n->Duration());
   }
   if (auto n = m.Optional("storage_bandwidth")) {
     AIINFRA_TRY(std::string text, n->Scalar());
@@ -266,19 +75,19 @@ Result<PoolScenario> ParsePool(const YamlNode& node, Location& system_at) {
   AIINFRA_TRY(p.system, system.Scalar());
   system_at = system.Err("").where;
   if (auto n = m.Optional("tp")) {
-    AIINFRA_TRY(p.parallel.tp, Count(*n, 1));
+    AIINFRA_TRY(p.parallel.tp, n->Count(1, kMaxCount));
   }
   if (auto n = m.Optional("pp")) {
-    AIINFRA_TRY(p.parallel.pp, Count(*n, 1));
+    AIINFRA_TRY(p.parallel.pp, n->Count(1, kMaxCount));
   }
   if (auto n = m.Optional("ep")) {
-    AIINFRA_TRY(p.parallel.ep, Count(*n, 1));
+    AIINFRA_TRY(p.parallel.ep, n->Count(1, kMaxCount));
   }
   if (auto n = m.Optional("dp_attention")) {
-    AIINFRA_TRY(p.parallel.dp_attention, Count(*n, 1));
+    AIINFRA_TRY(p.parallel.dp_attention, n->Count(1, kMaxCount));
   }
   if (auto n = m.Optional("replicas")) {
-    AIINFRA_TRY(p.replicas, Count(*n, 0));
+    AIINFRA_TRY(p.replicas, n->Count(0, kMaxCount));
   }
   if (auto n = m.Optional("engine")) {
     AIINFRA_TRY(p.engine, ParseEngine(*n, p.gpu_memory_utilization));
@@ -344,7 +153,7 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& file) {
     s.seed = static_cast<uint64_t>(seed);
   }
   if (auto n = m.Optional("duration")) {
-    AIINFRA_TRY(s.duration, Seconds(*n));
+    AIINFRA_TRY(s.duration, n->Duration());
   }
   AIINFRA_TRY(YamlNode model, m.Required("model"));
   AIINFRA_TRY(s.model, model.Scalar());
@@ -382,12 +191,12 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& file) {
         return Fail(x.Optional("network")->Err("network must be scale-out or scale-up"));
       }
       s.kv_over_scale_up = network == "scale-up";
+      s.kv_transfer_at = n->Err("").where;
       AIINFRA_CHECK_OK(x.Finish());
     }
   }
   if (auto n = m.Optional("planner")) {
     AIINFRA_TRY(s.planner, ParsePlanner(*n, s.decode.has_value()));
-    s.planner_at = n->Err("").where;
     if (s.pool.autoscaler || (s.decode && s.decode->autoscaler)) {
       return Fail(n->Err("the planner sizes the pools itself: remove the pools' autoscaler"));
     }
@@ -397,7 +206,7 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& file) {
     s.cluster_at = n->Err("").where;
     for (const std::string& key : c.Keys()) {
       AIINFRA_TRY(YamlNode v, c.Required(key));
-      AIINFRA_TRY(s.cluster[key], Count(v, 1));
+      AIINFRA_TRY(s.cluster[key], v.Count(1, kMaxCount));
     }
     AIINFRA_CHECK_OK(c.Finish());
     if (s.cluster.empty()) return Fail(n->Err("cluster must name at least one system"));
@@ -452,214 +261,6 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& file) {
 }
 
 namespace {
-
-// Workload requests as the simulator's sequences: the open-loop stream, and closed-loop users
-// who send their next request a think time after their previous one ended.
-class GeneratorSource : public ArrivalSource {
- public:
-  explicit GeneratorSource(workload::WorkloadGenerator& g) : g_(g) {}
-  std::optional<Arrival> Next() override {
-    auto r = g_.Next();
-    if (!r) {
-      error = r.error();
-      return std::nullopt;
-    }
-    if (!*r) return std::nullopt;
-    return ToArrival(**r);
-  }
-  std::vector<Arrival> Start() override {
-    std::vector<Arrival> out;
-    for (int c = 0; c < static_cast<int>(g_.class_names().size()); ++c) {
-      for (int u = 0; u < g_.ClosedLoopUsers(c); ++u) out.push_back(Send(c, u, 0));
-    }
-    return out;
-  }
-  std::optional<Arrival> FollowUp(const Sequence& ended, double t) override {
-    const auto it = users_.find(ended.id);
-    if (it == users_.end()) return std::nullopt;
-    const auto [c, u] = it->second;
-    users_.erase(it);
-    const double at = t + g_.NextThinkTime(c, u);
-    if (!(at <= g_.horizon())) return std::nullopt;  // the run ends before the user sends
-    return Send(c, u, at);
-  }
-  std::optional<Error> error;
-
- private:
-  Arrival Send(int c, int u, double at) {
-    Arrival a = ToArrival(g_.NextClosedLoopRequest(c, u, at));
-    users_[a.seq->id] = {c, u};
-    return a;
-  }
-  static Arrival ToArrival(const workload::RequestSpec& spec) {
-    auto s = std::make_unique<Sequence>();
-    s->id = spec.id;
-    s->class_index = spec.class_index;
-    s->arrival = spec.arrival;
-    s->n_in = static_cast<int32_t>(std::min<int64_t>(spec.input_tokens, INT32_MAX));
-    s->n_out = static_cast<int32_t>(std::min<int64_t>(spec.output_tokens, INT32_MAX));
-    s->hashes = spec.prefix_hashes;
-    return Arrival{std::move(s), spec.session_id};
-  }
-
-  workload::WorkloadGenerator& g_;
-  std::unordered_map<uint64_t, std::pair<int, int>> users_;  // request in flight -> (class, user)
-};
-
-// Sequences into request records, the collector and the time series.
-class MetricsObserver : public SimObserver {
- public:
-  MetricsObserver(metrics::MetricsCollector& collector, metrics::TimeSeries& series,
-                  std::vector<ScaleEvent>& scales, const RunOptions& options,
-                  std::vector<std::string> class_names, double horizon,
-                  std::array<std::vector<std::vector<double>>, 3>& samples, uint64_t seed)
-      : samples_(samples),
-        rng_(seed),
-        collector_(collector),
-        series_(series),
-        scales_(scales),
-        options_(options),
-        class_names_(std::move(class_names)),
-        horizon_(horizon) {
-    if (options_.requests_csv) Keep(options_.requests_csv->Write(metrics::RecordCsvHeader()));
-  }
-  std::optional<Error> write_error;
-
-  void OnToken(const Sequence& seq, int, int replica, double t) override {
-    metrics::RequestRecord& r = Record(seq);
-    if (r.token_chunks() == 0) series_.ObserveTtft(t, t - seq.arrival);
-    r.AddChunk(t, 1);
-    r.replica = replica;
-    series_.Count(metrics::TimeSeries::kOutputTokens, t);
-  }
-  void OnFinish(std::unique_ptr<Sequence> seq, int, int, double t) override {
-    metrics::RequestRecord& r = Record(*seq);
-    r.Finish(metrics::Outcome::kOk, t);
-    Done(*seq, r);
-    series_.Count(metrics::TimeSeries::kCompletions, t);
-  }
-  void OnUnfinished(std::unique_ptr<Sequence> seq, double t) override {
-    metrics::RequestRecord& r = Record(*seq);
-    r.Finish(metrics::Outcome::kUnfinished, t);
-    Done(*seq, r);
-  }
-  void OnSample(const PoolSample& p) override {
-    using TS = metrics::TimeSeries;
-    if (options_.progress && p.pool == 0) options_.progress(p.time, horizon_);
-    // Pools are summed: the loop reports every pool's sample of a tick one after the other
-    // (a disaggregated run has two per tick).
-    PoolSample& acc = tick_;
-    acc.running += p.running;
-    acc.waiting += p.waiting;
-    acc.replicas_ready += p.replicas_ready;
-    acc.replicas_starting += p.replicas_starting;
-    acc.kv_usage = std::max(acc.kv_usage, p.kv_usage);
-    if (++tick_pools_ == pools) {
-      series_.Set(TS::kRunning, p.time, static_cast<double>(acc.running));
-      series_.Set(TS::kWaiting, p.time, static_cast<double>(acc.waiting));
-      series_.Set(TS::kReplicasReady, p.time, acc.replicas_ready);
-      series_.Set(TS::kReplicasStarting, p.time, acc.replicas_starting);
-      series_.Set(TS::kKvUsage, p.time, acc.kv_usage);
-      tick_ = {};
-      tick_pools_ = 0;
-    }
-  }
-  void OnScale(const ScaleEvent& e) override { scales_.push_back(e); }
-
-  void Arrived(const Sequence& seq) {
-    series_.Count(metrics::TimeSeries::kArrivals, seq.arrival);
-    series_.Count(metrics::TimeSeries::kInputTokens, seq.arrival, seq.n_in);
-  }
-  int pools = 1;
-
- private:
-  metrics::RequestRecord& Record(const Sequence& seq) {
-    auto [it, fresh] = records_.try_emplace(seq.id, seq.arrival);
-    if (fresh) {
-      it->second.n_in = static_cast<uint32_t>(seq.n_in);
-      it->second.class_index = static_cast<uint32_t>(seq.class_index);
-    }
-    return it->second;
-  }
-  void Done(const Sequence& seq, metrics::RequestRecord& r) {
-    if (seq.t_sched >= 0) r.t_sched = seq.t_sched;
-    r.n_cached = static_cast<uint32_t>(seq.cached_tokens);
-    collector_.Add(r);
-    if (r.outcome() == metrics::Outcome::kOk) Sample(seq.class_index, r);
-    if (options_.requests_csv && !write_error) {
-      const size_t c = static_cast<size_t>(seq.class_index);
-      Keep(options_.requests_csv->Write(
-          metrics::RecordCsvRow(r, c < class_names_.size() ? class_names_[c] : "")));
-    }
-    records_.erase(seq.id);
-  }
-
-  // Reservoir sampling per (metric, class): each completed request is kept with probability
-  // kLatencySamples / seen.
-  void Sample(int c, const metrics::RequestRecord& r) {
-    const std::optional<double> values[3] = {r.Ttft(), r.Tpot(), r.E2e()};
-    const size_t cls = static_cast<size_t>(std::max(c, 0));
-    if (seen_.size() <= cls) seen_.resize(cls + 1);
-    const uint64_t n = ++seen_[cls];
-    const uint64_t slot = n <= ScenarioResult::kLatencySamples ? n - 1 : rng_() % n;
-    for (size_t m = 0; m < 3; ++m) {
-      auto& per_class = samples_[m];
-      if (per_class.size() <= cls) per_class.resize(cls + 1);
-      auto& v = per_class[cls];
-      if (!values[m]) continue;
-      if (slot < ScenarioResult::kLatencySamples) {
-        if (slot < v.size()) {
-          v[slot] = *values[m];
-        } else {
-          v.push_back(*values[m]);
-        }
-      }
-    }
-  }
-
-  std::array<std::vector<std::vector<double>>, 3>& samples_;
-  std::vector<uint64_t> seen_;
-  std::mt19937_64 rng_;
-
-  void Keep(const Status& s) {
-    if (!s && !write_error) write_error = s.error();
-  }
-
-  metrics::MetricsCollector& collector_;
-  metrics::TimeSeries& series_;
-  std::vector<ScaleEvent>& scales_;
-  const RunOptions& options_;
-  std::vector<std::string> class_names_;
-  double horizon_;
-  std::unordered_map<uint64_t, metrics::RequestRecord> records_;  // in flight only
-  PoolSample tick_;  // the current tick's pools, summed
-  int tick_pools_ = 0;
-};
-
-// A source that tells the observer about each arrival.
-class CountingSource : public ArrivalSource {
- public:
-  CountingSource(ArrivalSource& inner, MetricsObserver& observer)
-      : inner_(inner), observer_(observer) {}
-  std::optional<Arrival> Next() override { return Seen(inner_.Next()); }
-  std::vector<Arrival> Start() override {
-    std::vector<Arrival> all = inner_.Start();
-    for (const Arrival& a : all) observer_.Arrived(*a.seq);
-    return all;
-  }
-  std::optional<Arrival> FollowUp(const Sequence& ended, double t) override {
-    return Seen(inner_.FollowUp(ended, t));
-  }
-
- private:
-  std::optional<Arrival> Seen(std::optional<Arrival> a) {
-    if (a) observer_.Arrived(*a->seq);
-    return a;
-  }
-
-  ArrivalSource& inner_;
-  MetricsObserver& observer_;
-};
 
 struct BuiltPool {
   std::shared_ptr<const perf::PerfModel> model;
@@ -809,6 +410,20 @@ Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
     gpus += decode->model->gpus() * std::max(s.decode->replicas, 1);
     const hw::System& sys = pool.model->deployment().system;
     const int n = pool.model->gpus();
+    if (s.kv_over_scale_up) {
+      // NVLink reaches only within one scale-up domain: both replicas must fit in one.
+      const hw::System& to = decode->model->deployment().system;
+      const int both = n + decode->model->gpus();
+      if (to.id != sys.id || both > sys.domain_accelerators()) {
+        return Fail(Error{ErrorCode::kInvalidInput,
+                          fmt::format("kv_transfer over scale-up needs a prefill and a decode "
+                                      "replica in one NVLink domain: {} has {} GPUs in a domain, "
+                                      "the two replicas take {}{}; use network: scale-out",
+                                      sys.id, sys.domain_accelerators(), both,
+                                      to.id != sys.id ? " on different systems" : ""),
+                          s.kv_transfer_at});
+      }
+    }
     cluster.transfer.bandwidth = s.kv_over_scale_up
                                      ? sys.ScaleUpBandwidth().value * n
                                      : sys.NicRate().value * sys.nics_per_accelerator.value * n;
@@ -819,7 +434,7 @@ Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
   }
 
   if (s.planner) {
-    cluster.planner = PlannerSpec{s.planner->config, pool.profile,
+    cluster.planner = PlannerSpec{*s.planner, pool.profile,
                                   decode ? std::optional(decode->profile) : std::nullopt};
   }
   AIINFRA_CHECK_OK(PlaceOnCluster(s, c, cluster));
@@ -841,14 +456,18 @@ Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
   SimOptions sim;
   sim.horizon = generator.horizon();
   if (!std::isfinite(sim.horizon)) sim.horizon = 1e12;  // a finite trace ends by itself
-  MetricsObserver observer(collector, result.series, result.scales, run_options,
-                           generator.class_names(), sim.horizon, result.latency_samples, s.seed);
-  observer.pools = s.decode ? 2 : 1;
-  GeneratorSource source(generator);
-  CountingSource counting(source, observer);
-  result.sim = Simulate(cluster, counting, observer, sim);
-  if (source.error) return Fail(*source.error);
-  if (observer.write_error) return Fail(*observer.write_error);
+  RunRecorder recorder(collector, result.series, result.scales, result.latency_samples,
+                       {.class_names = generator.class_names(),
+                        .pools = s.decode ? 2 : 1,
+                        .horizon = sim.horizon,
+                        .seed = s.seed,
+                        .requests_csv = run_options.requests_csv,
+                        .progress = run_options.progress});
+  WorkloadSource source(generator);
+  CountingSource counting(source, recorder);
+  result.sim = Simulate(cluster, counting, recorder, sim);
+  if (source.error()) return Fail(*source.error());
+  if (recorder.write_error()) return Fail(*recorder.write_error());
   result.series.Close(result.sim.end_time);
   for (auto& per_class : result.latency_samples) {
     per_class.resize(generator.class_names().size());

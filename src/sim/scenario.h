@@ -61,6 +61,8 @@
 #include "model/dtype.h"
 #include "perf/calibration.h"
 #include "perf/deployment.h"
+#include "sim/adapters.h"
+#include "sim/autoscaling_spec.h"
 #include "sim/simulation.h"
 #include "workload/workload.h"
 
@@ -73,18 +75,6 @@ struct ColdStartSpec {
   double warmup = 0;
 };
 
-struct ScaleSpec {
-  bool keda = false;  // kind: keda (a KEDA ScaledObject around the HPA)
-  int min = 1;        // KEDA: minReplicaCount, may be 0
-  int max = 1;
-  std::vector<ScaleMetric> metrics;
-  double sync_period = 15;
-  double scale_up_window = 0;
-  double scale_down_window = 300;
-  double tolerance = 0.1;
-  KedaSpec keda_spec;
-};
-
 struct PoolScenario {
   std::string system;
   perf::Parallelism parallel;
@@ -93,10 +83,6 @@ struct PoolScenario {
   double gpu_memory_utilization = 0.9;
   std::optional<ScaleSpec> autoscaler;
   ColdStartSpec cold_start;
-};
-
-struct PlannerScenario {
-  PlannerConfig config;  // min/max per pool, targets, interval, predictor
 };
 
 // Another run of the same scenario with some fields changed, for a side-by-side comparison.
@@ -120,8 +106,8 @@ struct Scenario {
   PoolScenario pool;                   // aggregated, or prefill when `decode` is set
   std::optional<PoolScenario> decode;  // disaggregated
   bool kv_over_scale_up = false;
-  std::optional<PlannerScenario> planner;
-  Location planner_at;
+  Location kv_transfer_at;
+  std::optional<PlannerConfig> planner;
   std::map<std::string, int> cluster;  // system -> count; empty: unlimited
   Location cluster_at;
   RouterConfig router;
@@ -149,10 +135,9 @@ struct ScenarioResult {
   int gpus_per_replica = 0;
   int64_t kv_blocks_per_replica = 0;
   double cold_start_seconds = 0;  // of one replica of the first pool
-  // Up to kLatencySamples completed requests' TTFT, TPOT and E2E per class, drawn uniformly
-  // (reservoir sampling, seeded): what the report's CDFs plot. [metric][class] -> seconds.
-  static constexpr size_t kLatencySamples = 4000;
-  std::array<std::vector<std::vector<double>>, 3> latency_samples;  // ttft, tpot, e2e
+  // Completed requests' TTFT, TPOT and E2E per class, sorted, at most kLatencySamples each
+  // (adapters.h): what the report's CDFs plot.
+  LatencySamples latency_samples;
 };
 
 struct RunOptions {

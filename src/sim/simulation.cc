@@ -43,10 +43,10 @@ struct Slot {
   std::unique_ptr<Replica> replica;
   State state = State::kStarting;
   bool stepping = false;
-  double link_free_at = 0;                  // prefill replicas: when their KV link is free again
-  double busy = 0;                          // seconds with a step in flight
-  std::vector<std::pair<int, int>> placed;  // (system, GPUs) it holds
-  double since = -1;                        // when it took its GPUs; -1: holds none
+  double link_free_at = 0;  // prefill replicas: when their KV link is free again
+  double busy = 0;          // seconds with a step in flight
+  Placement placed;         // the GPUs it holds
+  double since = -1;        // when it took its GPUs; -1: holds none
 };
 
 double LongestWindow(const PoolSpec& s) {
@@ -98,12 +98,13 @@ class Loop : public ReplicaSink {
  public:
   Loop(const ClusterSpec& cluster, ArrivalSource& source, SimObserver& observer,
        const SimOptions& options)
-      : cluster_(cluster), source_(source), observer_(observer), options_(options) {
+      : cluster_(cluster),
+        source_(source),
+        observer_(observer),
+        options_(options),
+        capacity_(cluster.capacity) {
     pools_.emplace_back(cluster.pool);
     if (cluster.decode) pools_.emplace_back(*cluster.decode);
-    for (const SystemCapacity& c : cluster.capacity) {
-      free_gpus_.emplace_back(static_cast<size_t>(std::max(c.count, 0)), c.gpus_per_system);
-    }
     if (cluster.planner) {
       planner_.emplace(cluster.planner->config, cluster.planner->prefill, cluster.planner->decode);
     }
@@ -247,36 +248,9 @@ class Loop : public ReplicaSink {
 
   // Takes GPUs for a replica of pool `p`; false when the cluster has no room.
   bool Place(int p, Slot& s) {
-    if (!Reserve(p, s)) return false;
-    s.since = now_;
-    return true;
-  }
-
-  bool Reserve(int p, Slot& s) {
     const PoolSpec& spec = *pools_[p].spec;
-    if (spec.system < 0 || spec.system >= static_cast<int>(free_gpus_.size())) return true;
-    std::vector<int>& free = free_gpus_[spec.system];
-    const int per = cluster_.capacity[spec.system].gpus_per_system;
-    if (spec.gpus <= per) {
-      for (size_t i = 0; i < free.size(); ++i) {
-        if (free[i] >= spec.gpus) {
-          free[i] -= spec.gpus;
-          s.placed.push_back({static_cast<int>(i), spec.gpus});
-          return true;
-        }
-      }
-      return false;
-    }
-    const size_t need = static_cast<size_t>((spec.gpus + per - 1) / per);
-    std::vector<size_t> whole;
-    for (size_t i = 0; i < free.size() && whole.size() < need; ++i) {
-      if (free[i] == per) whole.push_back(i);
-    }
-    if (whole.size() < need) return false;
-    for (size_t i : whole) {
-      free[i] = 0;
-      s.placed.push_back({static_cast<int>(i), per});
-    }
+    if (!capacity_.Place(spec.system, spec.gpus, s.placed)) return false;
+    s.since = now_;
     return true;
   }
 
@@ -284,8 +258,7 @@ class Loop : public ReplicaSink {
   void Release(int p, Slot& s) {
     if (s.since >= 0) result_.gpu_seconds += pools_[p].spec->gpus * (now_ - s.since);
     s.since = -1;
-    for (auto [system, gpus] : s.placed) free_gpus_[pools_[p].spec->system][system] += gpus;
-    s.placed.clear();
+    capacity_.Release(pools_[p].spec->system, s.placed);
     for (size_t q = 0; q < pools_.size(); ++q) {
       for (size_t i = 0; i < pools_[q].slots.size(); ++i) {
         Slot& x = pools_[q].slots[i];
@@ -619,7 +592,7 @@ class Loop : public ReplicaSink {
   SimObserver& observer_;
   const SimOptions& options_;
   std::vector<Pool> pools_;
-  std::vector<std::vector<int>> free_gpus_;  // [capacity kind][system]
+  ClusterCapacity capacity_;
   std::optional<Planner> planner_;
   Interval interval_;
   std::vector<Parked> transfers_, injected_;

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/capacity.h"
 #include "sim/hpa.h"
 #include "sim/planner.h"
 #include "sim/replica.h"
@@ -89,15 +90,6 @@ struct KvTransferSpec {
   std::function<double(const Sequence&)> bytes;  // the KV bytes of a sequence's prompt
 };
 
-// Systems of one kind that replicas are placed on. A replica of up to `gpus_per_system` GPUs
-// takes GPUs of one system (first fit); a larger one takes whole systems. A replica that does
-// not fit is pending (a Pod the scheduler cannot place) until a replica leaves; its cold start
-// begins when it is placed.
-struct SystemCapacity {
-  int count = 0;
-  int gpus_per_system = 8;
-};
-
 // The SLO planner in the loop (planner.h): every interval it sets both pools' replica counts.
 struct PlannerSpec {
   PlannerConfig config;
@@ -109,6 +101,8 @@ struct ClusterSpec {
   PoolSpec pool;                   // the aggregated pool, or the prefill pool with `decode`
   std::optional<PoolSpec> decode;  // present: disaggregated
   KvTransferSpec transfer;
+  // Systems the replicas are placed on (capacity.h); a replica that does not fit is pending
+  // (counted as starting) until one leaves, and its cold start begins when it is placed.
   std::vector<SystemCapacity> capacity;  // empty: unlimited
   std::optional<PlannerSpec> planner;    // replaces the pools' autoscalers
 };
