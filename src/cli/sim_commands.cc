@@ -243,14 +243,35 @@ std::string RunText(const Run& run) {
   os << fmt::format(
       "simulated {:.0f} s in {:.2f} s of wall time ({:.0f}x real time): {} steps, {} requests "
       "({} finished, {} unfinished), {} preemptions, prefix-cache hit rate {:.1f}%, peak "
-      "{} replicas of {} GPUs, {:.1f} GPU-hours, cold start {:.0f} s\n",
+      "{} replicas of {} GPUs, {:.1f} GPU-hours\n",
       s.end_time, run.wall, run.wall > 0 ? s.end_time / run.wall : 0.0, s.steps, s.arrivals,
       s.finished, s.unfinished, s.preemptions, 100 * PrefixHitRate(s), s.peak_replicas,
-      r.gpus_per_replica, s.gpu_seconds / 3600, r.cold_start_seconds);
+      r.gpus_per_replica, s.gpu_seconds / 3600);
+  for (size_t p = 0; p < r.cold_starts.size(); ++p) {
+    const sim::ColdStart& c = r.cold_starts[p];
+    os << fmt::format(
+        "cold start of a {}replica: {:.0f} s = scheduling {:.0f} + image pull {:.0f} + weight "
+        "load {:.0f} + warm-up {:.0f}\n",
+        scenario.decode ? std::string(PoolName(scenario, static_cast<int>(p))) + " " : "",
+        c.total(), c.scheduling, c.image_pull, c.weight_load, c.warmup);
+  }
   for (const auto& e : r.scales) os << ScaleLine(scenario, e);
   for (const auto& w : r.warnings) os << "warning: " << w << "\n";
   os << "\n" << metrics::RenderTable(r.summary);
   return os.str();
+}
+
+Json ColdStartJson(const sim::Scenario& scenario, const sim::ScenarioResult& r) {
+  Json out = Json::object();
+  for (size_t p = 0; p < r.cold_starts.size(); ++p) {
+    const sim::ColdStart& c = r.cold_starts[p];
+    out[PoolName(scenario, static_cast<int>(p))] = Json{{"scheduling", c.scheduling},
+                                                        {"image_pull", c.image_pull},
+                                                        {"weight_load", c.weight_load},
+                                                        {"warmup", c.warmup},
+                                                        {"total", c.total()}};
+  }
+  return out;
 }
 
 Json RunData(const Run& run) {
@@ -274,7 +295,7 @@ Json RunData(const Run& run) {
               {"gpu_hours", s.gpu_seconds / 3600},
               {"gpus_per_replica", r.gpus_per_replica},
               {"kv_blocks_per_replica", r.kv_blocks_per_replica},
-              {"cold_start_seconds", r.cold_start_seconds},
+              {"cold_start", ColdStartJson(run.scenario, r)},
               {"scale_events", scales},
               {"warnings", r.warnings},
               {"summary", metrics::ToJson(r.summary)}};

@@ -266,7 +266,6 @@ struct BuiltPool {
   std::shared_ptr<const perf::PerfModel> model;
   PoolSpec spec;
   EngineProfile profile;  // for the planner
-  double cold_start = 0;
   int64_t blocks = 0;
 };
 
@@ -312,7 +311,6 @@ Result<BuiltPool> BuildPool(const Scenario& s, const PoolScenario& p, const Loca
                                             ? weight_bytes / p.cold_start.storage_bandwidth
                                             : 0,
                          .warmup = p.cold_start.warmup};
-  out.cold_start = out.spec.cold_start.total();
   out.spec.gpus = d.gpus();
   if (p.autoscaler) {
     AutoscalerSpec a;
@@ -479,7 +477,8 @@ Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
   result.warnings = generator.warnings();
   result.gpus_per_replica = pool.model->gpus();
   result.kv_blocks_per_replica = pool.blocks;
-  result.cold_start_seconds = pool.cold_start;
+  result.cold_starts.push_back(pool.spec.cold_start);
+  if (decode) result.cold_starts.push_back(decode->spec.cold_start);
   return result;
 }
 

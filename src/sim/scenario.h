@@ -134,7 +134,8 @@ struct ScenarioResult {
   std::vector<std::string> warnings;
   int gpus_per_replica = 0;
   int64_t kv_blocks_per_replica = 0;
-  double cold_start_seconds = 0;  // of one replica of the first pool
+  // A new replica's cold start in its parts, per pool (the first: aggregated or prefill).
+  std::vector<ColdStart> cold_starts;
   // Completed requests' TTFT, TPOT and E2E per class, sorted, at most kLatencySamples each
   // (adapters.h): what the report's CDFs plot.
   LatencySamples latency_samples;
