@@ -377,19 +377,24 @@ void RegisterSimCommands(CommandTable& table) {
       .summary = "Simulate serving under traffic: TTFT, TPOT, ITL, goodput, replicas over time",
       .description =
           "Runs a scenario (data/scenarios/ documents the format): a model deployed on catalog "
-          "hardware, aggregated or with prefill/decode disaggregation, behind a router, with "
-          "the Kubernetes HPA adding replicas that pay a cold start, under a workload of "
-          "arrival processes, length distributions, sessions or a replayed trace. Each replica "
-          "schedules as vLLM V1 does (continuous batching, chunked prefill, paged KV cache with "
-          "prefix caching, preemption) with step times from the performance model. Without a "
-          "file, runs the built-in default scenario. Prints the run and the metrics of "
-          "specs/metrics.md overall and per class.",
+          "hardware, aggregated or with prefill/decode disaggregation, behind a router, under a "
+          "workload of arrival processes, closed-loop users, length distributions, sessions or "
+          "a replayed trace. Each replica schedules as vLLM V1 does (continuous batching, "
+          "chunked prefill, paged KV cache with prefix caching, preemption) with step times "
+          "from the performance model. Replicas are added and removed by the Kubernetes HPA on "
+          "any windowed serving metric, by KEDA (down to zero and back), or by an SLO planner "
+          "sizing prefill and decode pools as NVIDIA Dynamo's does; each new one pays a cold "
+          "start, and a cluster can bound them. A scenario may list variants to run beside it "
+          "(compare:). Without a file, runs the built-in default scenario: DeepSeek-V3 "
+          "disaggregated on a GB200 NVL72 rack beside HGX H200 nodes. Prints each run, the "
+          "metrics of specs/metrics.md overall and per class, and a comparison table.",
       .options = {{.name = "series",
                    .value_name = "FILE",
-                   .help = "write the 1-second time series as CSV"},
+                   .help = "write the 1-second time series as CSV (of the first run)"},
                   {.name = "requests",
                    .value_name = "FILE",
-                   .help = "write one CSV row per request, streamed as they end"},
+                   .help = "write one CSV row per request, streamed as they end (of the first "
+                           "run)"},
                   {.name = "report",
                    .value_name = "FILE",
                    .help = "write the self-contained HTML report (default without a scenario: "
@@ -400,12 +405,13 @@ void RegisterSimCommands(CommandTable& table) {
                    .repeated = true},
                   {.name = "sweep",
                    .value_name = "KEY=V1,V2,...",
-                   .help = "run once per value and print one table"}},
+                   .help = "run once per value and print one table (without the scenario's "
+                           "compare: runs)"}},
       .positionals = {{.name = "scenario", .help = "scenario YAML file", .required = false}},
       .examples = {"aiinfra sim", "aiinfra sim data/scenarios/default.yaml -o json",
-                   "aiinfra sim my-scenario.yaml --series series.csv",
-                   "aiinfra sim --set deployment.tp=4 --set router.policy=round-robin",
-                   "aiinfra sim --sweep deployment.replicas=2,4,8"},
+                   "aiinfra sim data/scenarios/keda-scale-to-zero.yaml --series series.csv",
+                   "aiinfra sim --set planner.itl=40ms --set router.policy=least-outstanding",
+                   "aiinfra sim --sweep planner.itl=20ms,25ms,40ms"},
       .handler = Sim,
   });
 }
