@@ -75,9 +75,12 @@ TEST(AutoscalingTest, KedaActivationThresholdKeepsAQuietPoolAtZero) {
 TEST(AutoscalingTest, HpaOnWindowedTtftP90FollowsTheValueFormula) {
   PoolSpec pool = Pool(1);
   pool.replica.max_num_seqs = 8;  // queueing builds TTFT quickly
+  pool.make_replica = [c = pool.replica] { return LinearReplica(c); };
   AutoscalerSpec a;
   a.hpa.max_replicas = 10;
-  a.metrics = {{.signal = {Signal::kTtft, 0.9, 30}, .type = HpaMetricType::kValue, .target = 0.5}};
+  a.metrics = {{.signal = {Signal::kTtft, 0.9, 30}, .type = HpaMetricType::kValue, .target = 0.5},
+               // Mean TPOT, with a target it never reaches: read, never deciding.
+               {.signal = {Signal::kTpot, 0, 30}, .type = HpaMetricType::kValue, .target = 10}};
   pool.autoscaler = a;
   PoissonSource src(60, 400, 100, 7);
   Collect c;
@@ -87,8 +90,12 @@ TEST(AutoscalingTest, HpaOnWindowedTtftP90FollowsTheValueFormula) {
   ASSERT_FALSE(c.scales.empty());
   const ScaleEvent& e = c.scales.front();
   EXPECT_EQ(e.cause, ScaleEvent::Cause::kHpa);
-  ASSERT_EQ(e.values.size(), 1u);
+  ASSERT_EQ(e.values.size(), 2u);
   EXPECT_GT(e.values[0], 0.5 * 1.1);
+  // A decode step is 10 ms + 0.1 ms a sequence (8 at most), plus 4 ms when a 400-token prompt
+  // rides along.
+  EXPECT_GT(e.values[1], 0.0101);
+  EXPECT_LT(e.values[1], 0.0148);
   // Step 1 with a Value target: ceil(ready x value / target), before the rate limits.
   EXPECT_EQ(e.decision.recommended, static_cast<int>(std::ceil(e.from * e.values[0] / 0.5)));
   EXPECT_GT(e.to, e.from);

@@ -22,7 +22,7 @@
 //       max: 8
 //       metric: requests                # one metric (sim/signals.h names: requests, running,
 //       target: 32                      # waiting, kv_usage, request_rate, token_rate,
-//                                       # ttft_p90, itl_mean, e2e_p99, queue_p50, ...)
+//                                       # ttft_p90, itl_mean, tpot_p90, e2e_p99, ...)
 //       window: 30s                     # rates and latencies
 //       metrics: [{metric: ttft_p90, target: 1s, window: 30s, type: value}]  # or several
 //       sync_period: 15s, scale_up_window: 0s, scale_down_window: 300s, tolerance: 0.1

@@ -15,7 +15,7 @@ namespace {
 
 namespace prom = metrics::prom;
 
-constexpr std::array<std::pair<std::string_view, Signal>, 10> kNames = {{
+constexpr std::array<std::pair<std::string_view, Signal>, 11> kNames = {{
     {"requests", Signal::kRequests},
     {"running", Signal::kRunning},
     {"waiting", Signal::kWaiting},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<std::string_view, Signal>, 10> kNames = {{
     {"token_rate", Signal::kTokenRate},
     {"ttft", Signal::kTtft},
     {"itl", Signal::kItl},
+    {"tpot", Signal::kTpot},
     {"e2e", Signal::kE2e},
     {"queue", Signal::kQueue},
 }};
@@ -34,6 +35,7 @@ std::span<const double> Bounds(Signal kind) {
     case Signal::kTtft:
       return prom::kTtftBuckets;
     case Signal::kItl:
+    case Signal::kTpot:  // vllm:request_time_per_output_token_seconds has the ITL buckets
       return prom::kInterTokenBuckets;
     default:
       return prom::kRequestLatencyBuckets;
@@ -48,7 +50,7 @@ Result<SignalSpec> ParseSignal(std::string_view name) {
   const auto error = [&] {
     return Fail(ErrorCode::kInvalidInput,
                 fmt::format("unknown signal '{}': use requests, running, waiting, kv_usage, "
-                            "request_rate, token_rate, or ttft, itl, e2e, queue with _pNN or "
+                            "request_rate, token_rate, or ttft, itl, tpot, e2e, queue with _pNN or "
                             "_mean (e.g. ttft_p90, itl_mean)",
                             name));
   };

@@ -6,9 +6,11 @@
 //                                          _waiting, vllm:kv_cache_usage_perc)
 //   request_rate, token_rate               arrivals and output tokens per second over the
 //                                          window (rate() of the _total counters)
-//   ttft, itl, e2e, queue                  a quantile (histogram_quantile over the window's
+//   ttft, itl, tpot, e2e, queue            a quantile (histogram_quantile over the window's
 //                                          bucket increases, vLLM's buckets) or the mean
-//                                          (rate of _sum / rate of _count)
+//                                          (rate of _sum / rate of _count); TTFT observed at
+//                                          the first token, ITL at each later one, TPOT, E2E
+//                                          and queue time when the request finishes (as vLLM)
 //
 // Window resolution is one second: an observation at time t lands in second floor(t), and a
 // window of W seconds at `now` covers the W seconds up to and including floor(now)'s. A
@@ -35,6 +37,7 @@ enum class Signal {
   kTokenRate,
   kTtft,
   kItl,
+  kTpot,
   kE2e,
   kQueue,
 };
@@ -60,7 +63,7 @@ class PoolSignals {
 
   void Arrival(double t);
   void OutputToken(double t);
-  void Latency(Signal kind, double t, double seconds);  // kTtft, kItl, kE2e or kQueue
+  void Latency(Signal kind, double t, double seconds);  // a latency kind (kTtft and after)
 
   // Events per second over the `window` seconds up to `now` (kRequestRate, kTokenRate).
   double Rate(Signal kind, double now, double window) const;
@@ -68,7 +71,7 @@ class PoolSignals {
   double LatencyStat(const SignalSpec& spec, double now) const;
 
  private:
-  static constexpr int kKinds = 4;
+  static constexpr int kKinds = 5;
   static constexpr int kMaxBuckets = 23;  // the longest vLLM bucket list + the +Inf bucket
   struct Second {
     int64_t index = -1;  // the second this slot holds; -1: empty

@@ -23,7 +23,8 @@ TEST(SignalsTest, ParsesNamesWithTheirStatistic) {
   ASSERT_TRUE(rate);
   EXPECT_EQ(rate->signal, Signal::kRequestRate);
   EXPECT_FALSE(rate->latency());
-  for (const char* name : {"kv_usage", "requests", "waiting", "token_rate", "queue_p50"}) {
+  for (const char* name :
+       {"kv_usage", "requests", "waiting", "token_rate", "queue_p50", "tpot_p99", "itl_mean"}) {
     auto s = ParseSignal(name);
     ASSERT_TRUE(s) << name;
     EXPECT_EQ(SignalName(*s), name);

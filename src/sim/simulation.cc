@@ -173,6 +173,9 @@ class Loop : public ReplicaSink {
       ++result_.finished;
       Pool& pool = pools_[current_pool_];
       pool.signals.Latency(Signal::kE2e, t, t - seq->arrival);
+      if (seq->generated > 1 && seq->t_first >= 0) {
+        pool.signals.Latency(Signal::kTpot, t, (t - seq->t_first) / (seq->generated - 1));
+      }
       if (seq->t_sched >= 0) pool.signals.Latency(Signal::kQueue, t, seq->t_sched - seq->arrival);
       ++interval_.finished;
       interval_.osl_sum += seq->generated;
