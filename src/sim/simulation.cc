@@ -49,12 +49,16 @@ struct Slot {
   double since = -1;        // when it took its GPUs; -1: holds none
 };
 
-double LongestWindow(const PoolSpec& s) {
-  double w = 1;
-  if (s.autoscaler) {
-    for (const ScaleMetric& m : s.autoscaler->metrics) w = std::max(w, m.signal.window);
+// The windowed signals a pool's autoscaler reads, kept only when one reads a rate or a latency
+// (recording them costs a histogram update per token).
+std::optional<PoolSignals> SignalsFor(const PoolSpec& s) {
+  if (!s.autoscaler) return std::nullopt;
+  double window = 0;
+  for (const ScaleMetric& m : s.autoscaler->metrics) {
+    if (!m.signal.gauge()) window = std::max(window, m.signal.window);
   }
-  return w;
+  if (window == 0) return std::nullopt;
+  return PoolSignals(window);
 }
 
 struct Pool {
@@ -63,11 +67,11 @@ struct Pool {
   std::optional<Hpa> hpa;
   std::vector<Slot> slots;
   std::vector<ReplicaLoad> loads;
-  std::deque<Arrival> queue;  // requests no ready replica could take yet
-  PoolSignals signals;
+  std::deque<Arrival> queue;           // requests no ready replica could take yet
+  std::optional<PoolSignals> signals;  // SignalsFor
   double keda_last_active = 0;
 
-  explicit Pool(const PoolSpec& s) : spec(&s), router(s.router), signals(LongestWindow(s)) {
+  explicit Pool(const PoolSpec& s) : spec(&s), router(s.router), signals(SignalsFor(s)) {
     if (s.autoscaler) hpa.emplace(s.autoscaler->hpa);
   }
   Pool(const Pool&) = delete;
@@ -149,19 +153,19 @@ class Loop : public ReplicaSink {
   }
 
   void OnToken(const Sequence& seq, double t) override {
-    Pool& pool = pools_[current_pool_];
-    pool.signals.OutputToken(t);
+    std::optional<PoolSignals>& signals = pools_[current_pool_].signals;
+    if (signals) signals->OutputToken(t);
     if (seq.prefill_only) {
       // A prefill replica's token: its own metrics count it, the client never sees it.
-      pool.signals.Latency(Signal::kTtft, t, t - seq.arrival);
+      if (signals) signals->Latency(Signal::kTtft, t, t - seq.arrival);
       return;
     }
     if (seq.generated == 1) {
-      pool.signals.Latency(Signal::kTtft, t, t - seq.arrival);
+      if (signals) signals->Latency(Signal::kTtft, t, t - seq.arrival);
       interval_.ttft_sum += t - seq.arrival;
       ++interval_.ttft_count;
     } else if (seq.t_last >= 0) {
-      pool.signals.Latency(Signal::kItl, t, t - seq.t_last);
+      if (signals) signals->Latency(Signal::kItl, t, t - seq.t_last);
       interval_.itl_sum += t - seq.t_last;
       ++interval_.itl_count;
     }
@@ -171,12 +175,13 @@ class Loop : public ReplicaSink {
   void OnFinish(std::unique_ptr<Sequence> seq, double t) override {
     if (!seq->prefill_only) {
       ++result_.finished;
-      Pool& pool = pools_[current_pool_];
-      pool.signals.Latency(Signal::kE2e, t, t - seq->arrival);
-      if (seq->generated > 1 && seq->t_first >= 0) {
-        pool.signals.Latency(Signal::kTpot, t, (t - seq->t_first) / (seq->generated - 1));
+      if (std::optional<PoolSignals>& signals = pools_[current_pool_].signals) {
+        signals->Latency(Signal::kE2e, t, t - seq->arrival);
+        if (seq->generated > 1 && seq->t_first >= 0) {
+          signals->Latency(Signal::kTpot, t, (t - seq->t_first) / (seq->generated - 1));
+        }
+        if (seq->t_sched >= 0) signals->Latency(Signal::kQueue, t, seq->t_sched - seq->arrival);
       }
-      if (seq->t_sched >= 0) pool.signals.Latency(Signal::kQueue, t, seq->t_sched - seq->arrival);
       ++interval_.finished;
       interval_.osl_sum += seq->generated;
       if (auto next = source_.FollowUp(*seq, t); next && next->seq->arrival <= options_.horizon) {
@@ -239,7 +244,7 @@ class Loop : public ReplicaSink {
 
   void Admit(Arrival a) {
     ++result_.arrivals;
-    pools_[0].signals.Arrival(now_);
+    if (pools_[0].signals) pools_[0].signals->Arrival(now_);
     ++interval_.requests;
     interval_.isl_sum += a.seq->n_in;
     if (pools_.size() > 1) a.seq->prefill_only = true;
@@ -365,7 +370,7 @@ class Loop : public ReplicaSink {
         ++result_.transfers;
         --transfers_in_flight_;
         observer_.OnTransfer(*x.seq, x.seconds);
-        pools_[1].signals.Arrival(now_);
+        if (pools_[1].signals) pools_[1].signals->Arrival(now_);
         pools_[1].queue.push_back(Arrival{std::move(x.seq), 0});
         free_transfers_.push_back(e.slot);
         Dispatch(1);
@@ -434,7 +439,7 @@ class Loop : public ReplicaSink {
   double Value(int p, const ScaleMetric& m, const PoolSample& s) const {
     constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
     const Pool& pool = pools_[p];
-    if (m.signal.latency()) return pool.signals.LatencyStat(m.signal, now_);
+    if (m.signal.latency()) return pool.signals->LatencyStat(m.signal, now_);
     double total = 0;  // over the pool
     switch (m.signal.signal) {
       case Signal::kRequests:
@@ -450,7 +455,7 @@ class Loop : public ReplicaSink {
         total = s.kv_usage * s.replicas_ready;
         break;
       default:
-        total = pool.signals.Rate(m.signal.signal, now_, m.signal.window);
+        total = pool.signals->Rate(m.signal.signal, now_, m.signal.window);
         break;
     }
     if (m.type == HpaMetricType::kTotal) return total;
