@@ -202,6 +202,9 @@ TEST(AutoscalingTest, ThePlannerResizesBothPoolsEachInterval) {
   planner.prefill = profile;
   planner.decode = profile;
   cluster.planner = planner;
+  // The planner replaces the pools' own autoscalers: this HPA never acts.
+  cluster.pool.autoscaler = AutoscalerSpec{};
+  cluster.pool.autoscaler->metrics = {{.signal = {Signal::kRequests}, .target = 1}};
   PoissonSource src(100, 1500, 200, 11);
   Collect c;
   SimOptions o;

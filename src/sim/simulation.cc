@@ -71,8 +71,10 @@ struct Pool {
   std::optional<PoolSignals> signals;  // SignalsFor
   double keda_last_active = 0;
 
-  explicit Pool(const PoolSpec& s) : spec(&s), router(s.router), signals(SignalsFor(s)) {
-    if (s.autoscaler) hpa.emplace(s.autoscaler->hpa);
+  // `autoscaled`: whether the pool's own autoscaler runs (not under the planner).
+  Pool(const PoolSpec& s, bool autoscaled)
+      : spec(&s), router(s.router), signals(autoscaled ? SignalsFor(s) : std::nullopt) {
+    if (autoscaled && s.autoscaler) hpa.emplace(s.autoscaler->hpa);
   }
   Pool(const Pool&) = delete;
   Pool(Pool&&) = default;
@@ -107,8 +109,9 @@ class Loop : public ReplicaSink {
         observer_(observer),
         options_(options),
         capacity_(cluster.capacity) {
-    pools_.emplace_back(cluster.pool);
-    if (cluster.decode) pools_.emplace_back(*cluster.decode);
+    // The planner, when there is one, replaces the pools' own autoscalers.
+    pools_.emplace_back(cluster.pool, !cluster.planner);
+    if (cluster.decode) pools_.emplace_back(*cluster.decode, !cluster.planner);
     if (cluster.planner) {
       planner_.emplace(cluster.planner->config, cluster.planner->prefill, cluster.planner->decode);
     }
@@ -119,7 +122,7 @@ class Loop : public ReplicaSink {
       const int pool = static_cast<int>(p);
       for (int i = 0; i < pools_[p].spec->initial_replicas; ++i) AddSlot(pool, true);
       if (pools_[p].hpa) Push(pools_[p].hpa->config().sync_period, kSync, pool, -1);
-      if (const auto& a = pools_[p].spec->autoscaler; a && a->keda) {
+      if (const auto& a = pools_[p].spec->autoscaler; pools_[p].hpa && a->keda) {
         Push(a->keda->polling_interval, kKeda, pool, -1);
       }
     }

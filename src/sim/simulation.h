@@ -1,18 +1,20 @@
-// The discrete-event loop of one pool of replicas behind a router, with the HPA in the loop and
-// cold starts (issue 4, items 3-5): requests arrive (pulled lazily from a source, so memory is
-// bounded by requests in flight), the router sends each to a ready replica, replicas run
-// steps, the autoscaler adds and removes replicas, and an observer sees every token, finish,
-// scale event and a periodic sample.
+// The discrete-event loop of a pool of replicas behind a router, or of prefill and decode pools
+// with KV transfers between them, with autoscalers and cold starts in the loop (issue 4, items
+// 3-5): open-loop requests arrive (pulled lazily from a source, so memory is bounded by
+// requests in flight) and closed-loop users send their next request a think time after their
+// last one ended; the router sends each to a ready replica, replicas run steps, the HPA (alone
+// or under KEDA, which scales to and from zero) or the SLO planner adds and removes replicas,
+// and an observer sees every token, finish, transfer, scale event and a periodic sample.
 //
-// Events at equal times run in a fixed order (step ends, then replicas becoming ready, then
-// arrivals, then autoscaler syncs, then samples), and every random choice comes from seeded
-// generators, so a run is a pure function of its inputs.
+// Events at equal times run in a fixed order (step ends, replicas becoming ready, transfers
+// done, arrivals (open-loop first), KEDA polls, HPA syncs, planner intervals, samples), and
+// every random choice comes from seeded generators, so a run is a pure function of its inputs.
 //
-// A new replica becomes ready after its cold start (scheduling + image pull + weight load +
-// warm-up, each given). A replica removed by a scale-down stops receiving requests at once and
-// leaves when it has drained (as a pod with a preStop hook that waits for in-flight requests).
-// Requests that find no ready replica wait in the router's queue and are routed, in arrival
-// order, as soon as one is ready.
+// A new replica takes GPUs of the cluster (pending until there is room) and becomes ready
+// after its cold start (scheduling + image pull + weight load + warm-up, each given). A replica
+// removed by a scale-down stops receiving requests at once and leaves when it has drained (as
+// a pod with a preStop hook that waits for in-flight requests). Requests that find no ready
+// replica wait in the router's queue and are routed, in arrival order, as soon as one is ready.
 #pragma once
 
 #include <cstdint>
