@@ -236,15 +236,7 @@ expect sim-hpa-two-metrics 0 --out 'main pool: 2 -> [3-8] replicas \(hpa: reques
 expect sim-keda 0 --out 'main pool: 0 -> 1 replicas \(keda-activate: requests' \
   --out 'main pool: [1-6] -> 0 replicas \(keda-idle: requests 0/16\)' \
   -- sim "$src/data/scenarios/keda-scale-to-zero.yaml"
-cat >"$tmp/small.yaml" <<'YAML'
-seed: 3
-duration: 20s
-model: llama-3.1-8b
-deployment: {system: hgx-h100, tp: 1, replicas: 1}
-workload:
-  arrivals: {kind: poisson, rate: 4/s}
-  classes: [{name: chat, input: 400, output: 40}]
-YAML
+cp "$src/tests/e2e/small.yaml" "$tmp/small.yaml"
 expect sim-file 0 --out '^scenario scenario' -- sim "$tmp/small.yaml" --series "$tmp/series.csv"
 check sim-series grep -q '^t,' "$tmp/series.csv"
 expect sim-report 0 --out "report: $tmp/r.html" -- sim "$tmp/small.yaml" --report "$tmp/r.html"
@@ -256,7 +248,7 @@ expect sim-sweep 0 --out '^deployment.replicas +REQUESTS' --out '^ +1 +[0-9]+' -
   -- sim "$tmp/small.yaml" --sweep deployment.replicas=1,2
 expect sim-set-bad 2 --err "'9' is not an index" -- sim "$tmp/small.yaml" --set workload.classes.9.input=1
 sed 's/hgx-h100/hgx-h999/' "$tmp/small.yaml" >"$tmp/bad.yaml"
-expect sim-bad-system 3 --err 'bad.yaml:4' --err 'hgx-h999' -- sim "$tmp/bad.yaml"
+expect sim-bad-system 3 --err 'bad.yaml:5' --err 'hgx-h999' -- sim "$tmp/bad.yaml"
 # The cluster bounds the replicas: 9 of 1 GPU do not fit on one 8-GPU node.
 expect sim-cluster-full 3 --err 'initial replicas need 9 GPUs of hgx-h100; the cluster has 8' \
   -- sim "$tmp/small.yaml" --set deployment.replicas=9 --set 'cluster={hgx-h100: 1}'

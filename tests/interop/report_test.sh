@@ -29,18 +29,9 @@ if ! command -v node >/dev/null 2>&1; then
 fi
 checker="$here/report_check.mjs"
 
-# (a) One run: a small scenario (as tests/e2e/cli_test.sh's small.yaml) with --report. It goes
-# first because it also tells whether this binary embeds the chart library at all.
-cat >"$tmp/small.yaml" <<'YAML'
-seed: 3
-duration: 20s
-model: llama-3.1-8b
-deployment: {system: hgx-h100, tp: 1, replicas: 1}
-workload:
-  arrivals: {kind: poisson, rate: 4/s}
-  classes: [{name: chat, input: 400, output: 40}]
-YAML
-"$aiinfra" sim "$tmp/small.yaml" --report "$tmp/single.html" >"$tmp/single.out" 2>&1
+# (a) One run: the e2e tests' small scenario with --report. It goes first because it also tells
+# whether this binary embeds the chart library at all.
+"$aiinfra" sim "$here/../e2e/small.yaml" --report "$tmp/single.html" >"$tmp/single.out" 2>&1
 status=$?
 if [ "$status" -ne 0 ] && grep -q 'scripts/setup.sh' "$tmp/single.out"; then
   echo "SKIP this aiinfra was built without the chart library (run scripts/setup.sh, rebuild)"
