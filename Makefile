@@ -58,7 +58,7 @@ clean:
 BUILD_FUZZ   ?= build-fuzz
 FUZZ_SECONDS ?= 30
 FUZZ_CXX     ?= clang++-16
-FUZZ_TARGETS := units yaml catalog tuning model_yaml hf_config calibration reference dra_manifest cel dra_schedule workload_trace workload_spec
+FUZZ_TARGETS := units yaml catalog tuning model_yaml hf_config calibration reference dra_manifest cel dra_schedule workload_trace workload_spec api
 
 .PHONY: fuzz
 fuzz: deps

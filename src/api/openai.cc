@@ -2,146 +2,33 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <set>
+
+#include "api/json_fields.h"
 
 namespace aiinfra::api {
 namespace {
 
 using nlohmann::json;
 
-Error Invalid(std::string message, std::string param) {
-  Error e{ErrorCode::kInvalidInput, std::move(message), Location{}};
-  e.where.field = std::move(param);
-  return e;
-}
-
-// OpenAI's names for JSON types in its messages.
-const char* TypeName(const json& v) {
-  switch (v.type()) {
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return "an integer";
-    case json::value_t::number_float:
-      return "a decimal";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::object:
-      return "an object";
-    default:
-      return "null";
-  }
-}
-
-Error WrongType(const std::string& param, const char* expected, const json& got) {
-  return Invalid(fmt::format("Invalid type for '{}': expected {}, but got {} instead.", param,
-                             expected, TypeName(got)),
-                 param);
-}
-
-// Reads an object's fields, and at the end says which were not read. `prefix` is the object's
-// path in the body ("messages[2]."), for the parameter names errors give.
-class Fields {
- public:
-  explicit Fields(const json& body, std::string prefix = "")
-      : body_(body), prefix_(std::move(prefix)) {}
-  std::string Name(const std::string& key) const { return prefix_ + key; }
-  const json* Get(const std::string& key) {
-    read_.insert(key);
-    auto it = body_.find(key);
-    return it == body_.end() || it->is_null() ? nullptr : &*it;
-  }
-  Status Finish() const {
-    for (auto it = body_.begin(); it != body_.end(); ++it) {
-      if (!read_.contains(it.key())) {
-        return Fail(
-            Invalid("Unrecognized request argument supplied: " + Name(it.key()), Name(it.key())));
-      }
-    }
-    return {};
-  }
-
- private:
-  const json& body_;
-  std::string prefix_;
-  std::set<std::string> read_;
-};
-
-Result<std::string> String(Fields& f, const std::string& key, bool required) {
-  const json* v = f.Get(key);
-  const std::string name = f.Name(key);
-  if (!v) {
-    if (required) {
-      return Fail(Invalid(fmt::format("Missing required parameter: '{}'.", name), name));
-    }
-    return std::string();
-  }
-  if (!v->is_string()) return Fail(WrongType(name, "a string", *v));
-  return v->get<std::string>();
-}
-
-Result<std::optional<int64_t>> Integer(Fields& f, const std::string& key, int64_t min,
-                                       int64_t max) {
-  const json* v = f.Get(key);
-  const std::string name = f.Name(key);
-  if (!v) return std::optional<int64_t>();
-  if (!v->is_number_integer()) return Fail(WrongType(name, "an integer", *v));
-  const int64_t x =
-      v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX ? INT64_MAX : v->get<int64_t>();
-  if (x < min || x > max) {
-    return Fail(Invalid(fmt::format("Invalid '{}': expected an integer from {} to {}, but got {} "
-                                    "instead.",
-                                    name, min, max, x),
-                        name));
-  }
-  return std::optional<int64_t>(x);
-}
-
-Result<double> Number(Fields& f, const std::string& key, double fallback, double min, double max,
-                      bool min_open = false) {
-  const json* v = f.Get(key);
-  const std::string name = f.Name(key);
-  if (!v) return fallback;
-  if (!v->is_number()) return Fail(WrongType(name, "a number", *v));
-  const double x = v->get<double>();
-  if (!(min_open ? x > min : x >= min) || !(x <= max)) {
-    return Fail(Invalid(fmt::format("Invalid '{}': expected a value {} {} and <= {}, but got {} "
-                                    "instead.",
-                                    name, min_open ? ">" : ">=", min, max, x),
-                        name));
-  }
-  return x;
-}
-
-Result<bool> Bool(Fields& f, const std::string& key) {
-  const json* v = f.Get(key);
-  if (!v) return false;
-  if (!v->is_boolean()) return Fail(WrongType(f.Name(key), "a boolean", *v));
-  return v->get<bool>();
-}
-
-Result<SamplingOptions> ParseSampling(Fields& f, bool chat) {
+Result<SamplingOptions> ParseSampling(JsonFields& f, bool chat) {
   SamplingOptions s;
   constexpr int64_t kMaxTokens = 1'000'000'000;
-  AIINFRA_TRY(std::optional<int64_t> max_tokens, Integer(f, "max_tokens", 1, kMaxTokens));
+  AIINFRA_TRY(std::optional<int64_t> max_tokens, f.Integer("max_tokens", 1, kMaxTokens));
   if (chat) {
-    AIINFRA_TRY(std::optional<int64_t> newer, Integer(f, "max_completion_tokens", 1, kMaxTokens));
+    AIINFRA_TRY(std::optional<int64_t> newer, f.Integer("max_completion_tokens", 1, kMaxTokens));
     if (newer) max_tokens = newer;
   }
   s.max_tokens = chat ? max_tokens : std::optional<int64_t>(max_tokens.value_or(16));
-  AIINFRA_TRY(std::optional<int64_t> min_tokens, Integer(f, "min_tokens", 0, kMaxTokens));
+  AIINFRA_TRY(std::optional<int64_t> min_tokens, f.Integer("min_tokens", 0, kMaxTokens));
   s.min_tokens = min_tokens.value_or(0);
-  AIINFRA_TRY(s.ignore_eos, Bool(f, "ignore_eos"));
-  AIINFRA_TRY(s.temperature, Number(f, "temperature", 1, 0, 2));
-  AIINFRA_TRY(s.top_p, Number(f, "top_p", 1, 0, 1, /*min_open=*/true));
-  AIINFRA_TRY(std::optional<int64_t> top_k, Integer(f, "top_k", -1, 1'000'000));
+  AIINFRA_TRY(s.ignore_eos, f.Bool("ignore_eos", false));
+  AIINFRA_TRY(s.temperature, f.Number("temperature", 1, 0, 2));
+  AIINFRA_TRY(s.top_p, f.Number("top_p", 1, 0, 1, /*min_open=*/true));
+  AIINFRA_TRY(std::optional<int64_t> top_k, f.Integer("top_k", -1, 1'000'000));
   s.top_k = top_k.value_or(-1);
-  AIINFRA_TRY(s.seed, Integer(f, "seed", INT64_MIN, INT64_MAX));
-  AIINFRA_TRY(std::optional<int64_t> n, Integer(f, "n", 1, 1));  // one choice per request
+  AIINFRA_TRY(s.seed, f.Integer("seed", INT64_MIN, INT64_MAX));
+  AIINFRA_TRY(std::optional<int64_t> n, f.Integer("n", 1, 1));  // one choice per request
   (void)n;
   if (const json* stop = f.Get("stop")) {
     if (stop->is_string()) {
@@ -152,21 +39,21 @@ Result<SamplingOptions> ParseSampling(Fields& f, bool chat) {
         s.stop.push_back(x.get<std::string>());
       }
     } else {
-      return Fail(
-          Invalid("Invalid 'stop': expected a string or an array of at most 4 strings.", "stop"));
+      return Fail(InvalidParam(
+          "Invalid 'stop': expected a string or an array of at most 4 strings.", "stop"));
     }
   }
-  AIINFRA_TRY(s.stream, Bool(f, "stream"));
+  AIINFRA_TRY(s.stream, f.Bool("stream", false));
   if (const json* options = f.Get("stream_options")) {
     if (!options->is_object()) return Fail(WrongType("stream_options", "an object", *options));
     if (!s.stream) {
       return Fail(
-          Invalid("The 'stream_options' parameter is only allowed when 'stream' is "
-                  "enabled.",
-                  "stream_options"));
+          InvalidParam("The 'stream_options' parameter is only allowed when 'stream' is "
+                       "enabled.",
+                       "stream_options"));
     }
-    Fields o(*options, "stream_options.");
-    AIINFRA_TRY(s.include_usage, Bool(o, "include_usage"));
+    JsonFields o(*options, "stream_options.");
+    AIINFRA_TRY(s.include_usage, o.Bool("include_usage", false));
     AIINFRA_CHECK_OK(o.Finish());
   }
   return s;
@@ -182,10 +69,10 @@ Result<std::string> Content(const json& v, const std::string& param) {
     const std::string where = fmt::format("{}[{}]", param, i);
     if (!part.is_object() || !part.contains("type") || part["type"] != "text" ||
         !part.contains("text") || !part["text"].is_string()) {
-      return Fail(Invalid(fmt::format("Invalid '{}': only text parts ({{\"type\": \"text\", "
-                                      "\"text\": ...}}) are supported.",
-                                      where),
-                          where));
+      return Fail(InvalidParam(fmt::format("Invalid '{}': only text parts ({{\"type\": \"text\", "
+                                           "\"text\": ...}}) are supported.",
+                                           where),
+                               where));
     }
     text += part["text"].get<std::string>();
   }
@@ -200,79 +87,75 @@ Json Header(const ResponseHeader& h, const char* object) {
 
 Result<ChatRequest> ParseChatRequest(const nlohmann::json& body) {
   if (!body.is_object()) {
-    return Fail(Invalid("The request body must be a JSON object.", ""));
+    return Fail(InvalidParam("The request body must be a JSON object.", ""));
   }
-  Fields f(body);
+  JsonFields f(body);
   ChatRequest r;
-  AIINFRA_TRY(r.model, String(f, "model", true));
+  AIINFRA_TRY(r.model, f.String("model", true));
   const json* messages = f.Get("messages");
-  if (!messages) return Fail(Invalid("Missing required parameter: 'messages'.", "messages"));
+  if (!messages) return Fail(InvalidParam("Missing required parameter: 'messages'.", "messages"));
   if (!messages->is_array()) return Fail(WrongType("messages", "an array", *messages));
   if (messages->empty()) {
     return Fail(
-        Invalid("Invalid 'messages': empty array. Expected an array with minimum length "
-                "1, but got an empty array instead.",
-                "messages"));
+        InvalidParam("Invalid 'messages': empty array. Expected an array with minimum length "
+                     "1, but got an empty array instead.",
+                     "messages"));
   }
   static const std::set<std::string> kRoles = {"system", "developer", "user", "assistant", "tool"};
   for (size_t i = 0; i < messages->size(); ++i) {
     const json& m = (*messages)[i];
     const std::string where = fmt::format("messages[{}]", i);
     if (!m.is_object()) return Fail(WrongType(where, "an object", m));
-    Fields mf(m, where + ".");
+    JsonFields mf(m, where + ".");
     ChatMessage message;
-    AIINFRA_TRY(message.role, String(mf, "role", true));
+    AIINFRA_TRY(message.role, mf.String("role", true));
     if (!kRoles.contains(message.role)) {
-      return Fail(Invalid(fmt::format("Invalid value: '{}'. Supported values are: 'system', "
-                                      "'developer', 'user', 'assistant', and 'tool'.",
-                                      message.role),
-                          mf.Name("role")));
+      return Fail(InvalidParam(fmt::format("Invalid value: '{}'. Supported values are: 'system', "
+                                           "'developer', 'user', 'assistant', and 'tool'.",
+                                           message.role),
+                               mf.Name("role")));
     }
     if (const json* content = mf.Get("content")) {
       AIINFRA_TRY(message.content, Content(*content, mf.Name("content")));
     } else if (message.role != "assistant") {
-      return Fail(Invalid(fmt::format("Missing required parameter: '{}'.", mf.Name("content")),
-                          mf.Name("content")));
+      return Fail(InvalidParam(fmt::format("Missing required parameter: '{}'.", mf.Name("content")),
+                               mf.Name("content")));
     }
-    for (const char* key : {"name", "tool_call_id", "tool_calls"}) mf.Get(key);
+    mf.Ignore({"name", "tool_call_id", "tool_calls"});
     AIINFRA_CHECK_OK(mf.Finish());
     r.messages.push_back(std::move(message));
   }
   AIINFRA_TRY(r.sampling, ParseSampling(f, true));
-  AIINFRA_TRY(r.user, String(f, "user", false));
+  AIINFRA_TRY(r.user, f.String("user", false));
   // Accepted and ignored: they do not change what a simulated model generates.
-  for (const char* key : {"frequency_penalty", "presence_penalty", "logit_bias", "logprobs",
-                          "top_logprobs", "response_format", "tools", "tool_choice",
-                          "parallel_tool_calls", "metadata", "store", "service_tier"}) {
-    f.Get(key);
-  }
+  f.Ignore({"frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "top_logprobs",
+            "response_format", "tools", "tool_choice", "parallel_tool_calls", "metadata", "store",
+            "service_tier"});
   AIINFRA_CHECK_OK(f.Finish());
   return r;
 }
 
 Result<CompletionRequest> ParseCompletionRequest(const nlohmann::json& body) {
   if (!body.is_object()) {
-    return Fail(Invalid("The request body must be a JSON object.", ""));
+    return Fail(InvalidParam("The request body must be a JSON object.", ""));
   }
-  Fields f(body);
+  JsonFields f(body);
   CompletionRequest r;
-  AIINFRA_TRY(r.model, String(f, "model", true));
+  AIINFRA_TRY(r.model, f.String("model", true));
   const json* prompt = f.Get("prompt");
-  if (!prompt) return Fail(Invalid("Missing required parameter: 'prompt'.", "prompt"));
+  if (!prompt) return Fail(InvalidParam("Missing required parameter: 'prompt'.", "prompt"));
   if (prompt->is_string()) {
     r.prompt = prompt->get<std::string>();
   } else if (prompt->is_array() && prompt->size() == 1 && (*prompt)[0].is_string()) {
     r.prompt = (*prompt)[0].get<std::string>();
   } else {
     return Fail(
-        Invalid("Invalid 'prompt': expected a string or an array of one string.", "prompt"));
+        InvalidParam("Invalid 'prompt': expected a string or an array of one string.", "prompt"));
   }
-  AIINFRA_TRY(r.echo, Bool(f, "echo"));
+  AIINFRA_TRY(r.echo, f.Bool("echo", false));
   AIINFRA_TRY(r.sampling, ParseSampling(f, false));
-  for (const char* key : {"user", "suffix", "frequency_penalty", "presence_penalty", "logit_bias",
-                          "logprobs", "best_of"}) {
-    f.Get(key);
-  }
+  f.Ignore({"user", "suffix", "frequency_penalty", "presence_penalty", "logit_bias", "logprobs",
+            "best_of"});
   AIINFRA_CHECK_OK(f.Finish());
   return r;
 }
@@ -360,11 +243,11 @@ Result<ChunkContent> ReadChunk(const nlohmann::json& chunk) {
   ChunkContent out;
   if (auto usage = chunk.find("usage"); usage != chunk.end() && usage->is_object()) {
     Usage u;
-    u.prompt_tokens = usage->value("prompt_tokens", int64_t{0});
-    u.completion_tokens = usage->value("completion_tokens", int64_t{0});
+    u.prompt_tokens = IntOr(*usage, "prompt_tokens", 0);
+    u.completion_tokens = IntOr(*usage, "completion_tokens", 0);
     if (auto details = usage->find("prompt_tokens_details");
         details != usage->end() && details->is_object()) {
-      u.cached_tokens = details->value("cached_tokens", int64_t{0});
+      u.cached_tokens = IntOr(*details, "cached_tokens", 0);
     }
     out.usage = u;
   }

@@ -63,6 +63,8 @@ TEST(OpenAiTest, ErrorsNameTheParameterInOpenAisWords) {
                 "Invalid type for 'max_tokens': expected an integer, but got a string instead."));
   EXPECT_EQ(ChatError(R"({"model":"m",)" + messages + R"(,"foo":1})"),
             Err("foo", "Unrecognized request argument supplied: foo"));
+  EXPECT_EQ(ChatError(R"({"model":"m",)" + messages + R"(,"":1})"),
+            Err("\"\"", "Unrecognized request argument supplied: \"\""));
   EXPECT_EQ(
       ChatError(R"({"model":"m",)" + messages + R"(,"stream_options":{"include_usage":true}})")
           .first,
