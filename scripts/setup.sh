@@ -17,6 +17,7 @@ packages=(
   libgtest-dev libgmock-dev  # unit tests
   libbenchmark-dev   # make bench
   libre2-dev         # RE2: CEL's matches() in dra selectors (CEL regex syntax is RE2)
+  libboost-dev       # Boost.Asio and Boost.Beast (headers only): src/net's HTTP server and client
 )
 packages+=("$@")
 # Node.js runs the interop tests (tests/interop: real clients and schema validators from npm).

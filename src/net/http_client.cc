@@ -1,0 +1,162 @@
+#include "net/http_client.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <charconv>
+
+namespace aiinfra::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+
+Error Failed(std::string_view what, const beast::error_code& ec) {
+  return Error{ErrorCode::kInternal, fmt::format("{}: {}", what, ec.message()), {}};
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+Result<Url> ParseUrl(std::string_view text) {
+  const auto bad = [&](std::string_view why) {
+    return Fail(ErrorCode::kInvalidInput, fmt::format("URL '{}': {}", text, why));
+  };
+  constexpr std::string_view kScheme = "http://";
+  if (!text.starts_with(kScheme)) {
+    return bad("only http:// URLs are supported (https: put a local proxy in front)");
+  }
+  std::string_view rest = text.substr(kScheme.size());
+  const size_t slash = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, slash);
+  Url url;
+  url.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (url.target.front() == '?') url.target.insert(0, "/");
+  if (authority.empty()) return bad("no host");
+  if (authority.find('@') != std::string_view::npos)
+    return bad("credentials in URLs are not supported");
+  size_t colon = authority.rfind(':');
+  if (authority.front() == '[') {  // [::1]:8000
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return bad("unclosed '[' in the host");
+    url.host = std::string(authority.substr(1, close - 1));
+    colon = close + 1 < authority.size() && authority[close + 1] == ':' ? close + 1
+                                                                        : std::string_view::npos;
+  } else {
+    url.host = std::string(authority.substr(0, colon));
+  }
+  if (colon != std::string_view::npos) {
+    const std::string_view port = authority.substr(colon + 1);
+    unsigned value = 0;
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || p != port.data() + port.size() || value == 0 || value > 65535) {
+      return bad("the port must be a number from 1 to 65535");
+    }
+    url.port = static_cast<uint16_t>(value);
+  }
+  if (url.host.empty()) return bad("no host");
+  return url;
+}
+
+struct HttpConnection::Impl {
+  Impl(asio::any_io_executor ex, ClientOptions o, std::string host_header)
+      : stream(ex), options(o), host(std::move(host_header)) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  ClientOptions options;
+  std::string host;
+  bool reusable = true;
+};
+
+HttpConnection::HttpConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpConnection::~HttpConnection() = default;
+
+bool HttpConnection::reusable() const { return impl_->reusable; }
+
+awaitable<Result<std::unique_ptr<HttpConnection>>> HttpConnection::Connect(
+    asio::any_io_executor executor, const std::string& host, uint16_t port, ClientOptions options) {
+  auto impl = std::make_unique<Impl>(executor, options, fmt::format("{}:{}", host, port));
+  beast::error_code ec;
+  tcp::resolver resolver(executor);
+  const auto endpoints = co_await resolver.async_resolve(
+      host, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return Fail(Failed(fmt::format("cannot resolve {}", host), ec));
+  impl->stream.expires_after(options.connect_timeout);
+  co_await impl->stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return Fail(Failed(fmt::format("cannot connect to {}:{}", host, port), ec));
+  impl->stream.socket().set_option(tcp::no_delay(true), ec);
+  co_return std::unique_ptr<HttpConnection>(new HttpConnection(std::move(impl)));
+}
+
+awaitable<Result<ClientResponse>> HttpConnection::Request(
+    std::string_view method, std::string_view target, std::string body,
+    const std::map<std::string, std::string>& headers,
+    const std::function<void(std::string_view)>& on_body) {
+  Impl& c = *impl_;
+  if (!c.reusable) co_return Fail(ErrorCode::kInternal, "the connection was closed");
+  c.reusable = false;  // until this response completes and allows another
+  http::request<http::string_body> req;
+  req.method_string(beast::string_view(method.data(), method.size()));
+  req.target(beast::string_view(target.data(), target.size()));
+  req.version(11);
+  req.set(http::field::host, c.host);
+  req.set(http::field::user_agent, "aiinfra");
+  for (const auto& [name, value] : headers) req.set(name, value);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  beast::error_code ec;
+  c.stream.expires_after(c.options.io_timeout);
+  co_await http::async_write(c.stream, req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return Fail(Failed("sending the request", ec));
+
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(c.options.max_body_bytes);
+  c.stream.expires_after(c.options.io_timeout);
+  co_await http::async_read_header(c.stream, c.buffer, parser,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return Fail(Failed("reading the response header", ec));
+  ClientResponse res;
+  res.status = static_cast<int>(parser.get().result_int());
+  for (const auto& field : parser.get()) {
+    const auto name = field.name_string();
+    std::string& value = res.headers[Lower(std::string_view(name.data(), name.size()))];
+    if (!value.empty()) value += ", ";
+    value.append(field.value().data(), field.value().size());
+  }
+  // The body in pieces as they arrive: the parser fills a fixed buffer and returns
+  // need_buffer when it is full.
+  char piece[16 * 1024];
+  while (!parser.is_done()) {
+    parser.get().body().data = piece;
+    parser.get().body().size = sizeof piece;
+    c.stream.expires_after(c.options.io_timeout);
+    co_await http::async_read_some(c.stream, c.buffer, parser,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return Fail(Failed("reading the response body", ec));
+    const size_t n = sizeof piece - parser.get().body().size;
+    if (n == 0) continue;
+    if (on_body) {
+      on_body(std::string_view(piece, n));
+    } else {
+      res.body.append(piece, n);
+    }
+  }
+  c.reusable = parser.get().keep_alive();
+  co_return res;
+}
+
+}  // namespace aiinfra::net
