@@ -55,6 +55,7 @@ void RegisterPerfCommands(CommandTable& table);
 void RegisterPlanCommands(CommandTable& table);
 void RegisterDraCommands(CommandTable& table);
 void RegisterSimCommands(CommandTable& table);
+void RegisterBenchCommands(CommandTable& table);
 // `dra slices`, in cli/dra_slices_command.cc.
 void RegisterDraSlicesCommand(CommandTable& table);
 // `dra explain`, in cli/dra_explain_command.cc.

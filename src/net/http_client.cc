@@ -104,7 +104,8 @@ awaitable<Result<std::unique_ptr<HttpConnection>>> HttpConnection::Connect(
 awaitable<Result<ClientResponse>> HttpConnection::Request(
     std::string_view method, std::string_view target, std::string body,
     const std::map<std::string, std::string>& headers,
-    const std::function<void(std::string_view)>& on_body) {
+    const std::function<void(std::string_view)>& on_body,
+    const std::function<void(int)>& on_status) {
   Impl& c = *impl_;
   if (!c.reusable) co_return Fail(ErrorCode::kInternal, "the connection was closed");
   c.reusable = false;  // until this response completes and allows another
@@ -136,6 +137,7 @@ awaitable<Result<ClientResponse>> HttpConnection::Request(
     if (!value.empty()) value += ", ";
     value.append(field.value().data(), field.value().size());
   }
+  if (on_status) on_status(res.status);
   // The body in pieces as they arrive: the parser fills a fixed buffer and returns
   // need_buffer when it is full.
   char piece[16 * 1024];

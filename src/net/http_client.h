@@ -55,12 +55,14 @@ class HttpConnection {
   ~HttpConnection();
 
   // Sends one request and reads its response. With `on_body`, each piece of the body is passed
-  // as it arrives (chunk framing removed) and the response's body stays empty. kInternal when
-  // the connection fails or a limit passes; the connection is then unusable.
+  // as it arrives (chunk framing removed) and the response's body stays empty; `on_status`
+  // gets the status as soon as the header is read, before any of the body. kInternal when the
+  // connection fails or a limit passes; the connection is then unusable.
   boost::asio::awaitable<Result<ClientResponse>> Request(
       std::string_view method, std::string_view target, std::string body,
       const std::map<std::string, std::string>& headers = {},
-      const std::function<void(std::string_view)>& on_body = {});
+      const std::function<void(std::string_view)>& on_body = {},
+      const std::function<void(int)>& on_status = {});
 
   // Whether another request may go on this connection (the last response kept it alive).
   bool reusable() const;

@@ -262,6 +262,17 @@ check sim-closed-loop-bound awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($
 expect sim-planner-with-hpa 3 --err 'the planner sizes the pools itself' -- sim \
   "$src/data/scenarios/llama-70b-hpa.yaml" --set 'planner={ttft: 1s, itl: 50ms}'
 
+# `bench`: nothing listens on port 1 of loopback, so every request is a connection error, counted
+# and reported; bad options are usage errors.
+expect bench-unreachable 0 --out '^errors: 3 x connection' \
+  --out '^requests +3 \(completed 0, error 3\)' -- bench --url http://127.0.0.1:1 --model m --num-requests 3
+expect bench-unreachable-json 0 --out '"connection": 3' -- bench --url http://127.0.0.1:1 --model m \
+  --num-requests 3 --rate 100 --arrivals constant -o json
+expect bench-https 3 --err 'only http:// URLs' -- bench --url https://x --model m
+expect bench-rate-bad 2 --err 'rate: expected requests per second' -- bench --url http://127.0.0.1:1 --model m --rate x
+expect bench-both 2 --err 'give --rate \(open loop\) or --concurrency' \
+  -- bench --url http://127.0.0.1:1 --model m --rate 1 --concurrency 2
+
 # `dra schedule`: the pods of data/dra/schedule-pods.yaml on two HGX H100 nodes. train-0 fills
 # node-1, the inference pods pack onto node-2, train-1 finds no node (exit 4, reason on stderr).
 "$bin" dra slices --system hgx-h100 --nodes 2 >"$tmp/hgx2.yaml"
