@@ -24,6 +24,13 @@ using asio::awaitable;
 
 constexpr auto kTtft = 40ms;
 constexpr auto kItl = 10ms;
+// Issue 6, item 5: within 2 ms at p50. Sanitized builds (make test-asan) run the client and the
+// endpoint several times slower, which adds milliseconds of their own.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double kTolerance = 0.010;
+#else
+constexpr double kTolerance = 0.002;
+#endif
 
 // Streams max_tokens tokens: the first after kTtft, the others kItl apart; OpenAI or Ollama
 // framing by path. Model "bad" gets a 400 with the API's error object.
@@ -108,8 +115,8 @@ TEST(LoadTest, ClosedLoopRecoversTheEndpointsTtftAndItl) {
     EXPECT_EQ(r->sent, 16u);
     const metrics::RunSummary s = collector.Summarize();
     EXPECT_EQ(s.overall.completed, 16u) << api;
-    EXPECT_NEAR(P50(s, metrics::MetricId::kTtft), 0.040, 0.002) << api;
-    EXPECT_NEAR(P50(s, metrics::MetricId::kItl), 0.010, 0.002) << api;
+    EXPECT_NEAR(P50(s, metrics::MetricId::kTtft), 0.040, kTolerance) << api;
+    EXPECT_NEAR(P50(s, metrics::MetricId::kItl), 0.010, kTolerance) << api;
     EXPECT_EQ(s.overall.output_tokens, 16u * 10) << api;  // the endpoint's usage counts
     EXPECT_LE(r->connections, 4u) << api;                 // kept alive and reused
   }
@@ -132,7 +139,7 @@ TEST(LoadTest, OpenLoopSendsOnScheduleWhateverIsInFlight) {
   std::sort(sends.begin(), sends.end());
   ASSERT_EQ(sends.size(), 25u);
   EXPECT_NEAR(sends.back() - sends.front(), 24 * 0.02, 0.01);  // not slowed by the answers
-  EXPECT_LT(r->send_lag_p99, 0.005);
+  EXPECT_LT(r->send_lag_p99, 2.5 * kTolerance);
   EXPECT_GT(r->connections, 4u);  // more than one in flight at a time
 }
 
