@@ -54,6 +54,28 @@ std::vector<std::unique_ptr<Sequence>> Replica::TakeAll() {
   return out;
 }
 
+std::unique_ptr<Sequence> Replica::Cancel(uint64_t id) {
+  for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+    if ((*it)->id != id) continue;
+    std::unique_ptr<Sequence> seq = std::move(*it);
+    waiting_.erase(it);
+    kv_.Free(seq->blocks);  // a preempted sequence may still hold none; harmless either way
+    return seq;
+  }
+  for (auto it = running_.begin(); it != running_.end(); ++it) {
+    if ((*it)->id != id) continue;
+    if (in_flight_) {
+      (*it)->n_out = (*it)->generated + 1;
+      return nullptr;
+    }
+    std::unique_ptr<Sequence> seq = std::move(*it);
+    running_.erase(it);
+    kv_.Free(seq->blocks);
+    return seq;
+  }
+  return nullptr;
+}
+
 bool Replica::Fit(Sequence& seq, int64_t new_tokens) {
   const int64_t need = CeilDiv(seq.computed + new_tokens, kv_.block_size()) -
                        static_cast<int64_t>(seq.blocks.size());

@@ -122,6 +122,12 @@ class Replica {
   // Removes every sequence, running or waiting, freeing their blocks (a run that ends at its
   // horizon reports them unfinished). Not while a step is in flight.
   std::vector<std::unique_ptr<Sequence>> TakeAll();
+  // Ends sequence `id` early (its client went away). Without a step in flight it leaves at
+  // once, its blocks freed, and is returned. In a step in flight it cannot leave before the
+  // step ends: it is cut to the token that step produces (a prompt still being computed ends
+  // with its first token), comes out through FinishStep as usual, and null is returned; null
+  // too when it is not here.
+  std::unique_ptr<Sequence> Cancel(uint64_t id);
 
   bool busy() const { return in_flight_; }
   bool idle() const { return running_.empty() && waiting_.empty(); }

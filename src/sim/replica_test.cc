@@ -86,6 +86,44 @@ TEST(ReplicaTest, LoneRequestTtftIsItsPrefillStep) {
   EXPECT_EQ(r.kv().free_blocks(), 1000);  // everything freed
 }
 
+TEST(ReplicaTest, CancelRemovesAWaitingSequenceAndCutsARunningOne) {
+  ReplicaConfig c;
+  c.num_blocks = 1000;
+  c.max_num_seqs = 1;  // the second request waits
+  LinearTimes t;
+  Replica r = t.Make(c);
+  r.Enqueue(Seq(1, 100, 50));
+  r.Enqueue(Seq(2, 100, 50));
+  Recorder rec;
+  double now = 0;
+  for (int i = 0; i < 3; ++i) {  // the first prompt, then two decode steps
+    now += *r.StartStep(now);
+    r.FinishStep(now, rec);
+  }
+  auto waiting = r.Cancel(2);
+  ASSERT_NE(waiting, nullptr);
+  EXPECT_EQ(waiting->id, 2u);
+  EXPECT_EQ(r.waiting(), 0u);
+  // Running, with no step in flight: it leaves at once.
+  auto running = r.Cancel(1);
+  ASSERT_NE(running, nullptr);
+  EXPECT_EQ(running->generated, 3);
+  EXPECT_TRUE(r.idle());
+  EXPECT_EQ(r.kv().free_blocks(), 1000);  // every block back
+  EXPECT_EQ(r.Cancel(99), nullptr);
+  // In a step in flight: cut to the token of that step.
+  r.Enqueue(Seq(3, 100, 50));
+  now += *r.StartStep(now);
+  r.FinishStep(now, rec);
+  now += *r.StartStep(now);
+  EXPECT_EQ(r.Cancel(3), nullptr);
+  r.FinishStep(now, rec);
+  ASSERT_EQ(rec.finished.size(), 1u);
+  EXPECT_EQ(rec.finished[0]->generated, 2);
+  EXPECT_TRUE(r.idle());
+  EXPECT_EQ(r.kv().free_blocks(), 1000);
+}
+
 TEST(ReplicaTest, ChunkedPrefillSplitsAPromptOverTheTokenBudget) {
   ReplicaConfig c;
   c.num_blocks = 1000;
