@@ -7,8 +7,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <cctype>
 #include <charconv>
+
+#include "common/text.h"
 
 namespace aiinfra::net {
 namespace {
@@ -21,12 +22,6 @@ using asio::awaitable;
 
 Error Failed(std::string_view what, const beast::error_code& ec) {
   return Error{ErrorCode::kInternal, fmt::format("{}: {}", what, ec.message()), {}};
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -133,7 +128,7 @@ awaitable<Result<ClientResponse>> HttpConnection::Request(
   res.status = static_cast<int>(parser.get().result_int());
   for (const auto& field : parser.get()) {
     const auto name = field.name_string();
-    std::string& value = res.headers[Lower(std::string_view(name.data(), name.size()))];
+    std::string& value = res.headers[ToLowerAscii(std::string_view(name.data(), name.size()))];
     if (!value.empty()) value += ", ";
     value.append(field.value().data(), field.value().size());
   }

@@ -11,8 +11,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <cctype>
 #include <list>
+
+#include "common/text.h"
 
 namespace aiinfra::net {
 namespace {
@@ -22,12 +23,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using asio::awaitable;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Status WriteError(const beast::error_code& ec) {
   return Fail(ErrorCode::kInternal, "the client is gone or too slow: " + ec.message());
@@ -285,7 +280,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       req.path = req.target.substr(0, req.target.find('?'));
       for (const auto& field : message) {
         const auto name = field.name_string();
-        std::string& value = req.headers[Lower(std::string_view(name.data(), name.size()))];
+        std::string& value = req.headers[ToLowerAscii(std::string_view(name.data(), name.size()))];
         if (!value.empty()) value += ", ";
         value.append(field.value().data(), field.value().size());
       }

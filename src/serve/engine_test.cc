@@ -9,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cmath>
 
+#include "sim/sim_test_util.h"
+
 namespace aiinfra::serve {
 namespace {
 
@@ -16,26 +18,11 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// Step time: 10 ms + 10 us per prefill token + 0.1 ms per decode (sim's LinearReplica).
+// Step time: 10 ms + 10 us per prefill token + 0.1 ms per decode.
 sim::Replica Linear() {
   sim::ReplicaConfig c;
   c.num_blocks = 4000;
-  return sim::Replica(
-      c,
-      [](const perf::BatchShape& b) {
-        return 0.01 + 1e-5 * b.prefill_tokens + 1e-4 * b.decode_seqs;
-      },
-      [](double tokens, double) {
-        perf::BatchShape b;
-        b.prefill_tokens = tokens;
-        return b;
-      },
-      [](double, double count) {
-        perf::BatchShape b;
-        b.decode_seqs = count;
-        return b;
-      },
-      0);
+  return sim::fakes::LinearReplica(c);
 }
 
 std::unique_ptr<sim::Sequence> Seq(uint64_t id, int n_in, int n_out) {
