@@ -291,10 +291,7 @@ namespace {
 
 Result<double> DurationField(YamlMap& map, std::string_view key) {
   AIINFRA_TRY(YamlNode node, map.Required(key));
-  AIINFRA_TRY(std::string text, node.Scalar());
-  auto seconds = ParseDuration(text);
-  if (!seconds) return Fail(node.Err(seconds.error().message));
-  return *seconds;
+  return node.Duration();
 }
 
 Result<double> RateField(YamlMap& map, std::string_view key) {

@@ -219,10 +219,7 @@ Result<double> ReadValue(const YamlNode& node, Unit unit) {
     if (!(v <= static_cast<double>(kMaxTokens))) return Fail(node.Err(AboveTokenLimit(v)));
     return v;
   }
-  AIINFRA_TRY(std::string text, node.Scalar());
-  auto seconds = ParseDuration(text);
-  if (!seconds) return Fail(node.Err(seconds.error().message));
-  return *seconds;
+  return node.Duration();
 }
 
 Result<double> ReadField(YamlMap& map, std::string_view key, Unit unit) {

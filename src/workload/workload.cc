@@ -11,13 +11,6 @@
 namespace aiinfra::workload {
 namespace {
 
-Result<double> DurationOf(const YamlNode& node) {
-  AIINFRA_TRY(std::string text, node.Scalar());
-  auto seconds = ParseDuration(text);
-  if (!seconds) return Fail(node.Err(seconds.error().message));
-  return *seconds;
-}
-
 Result<int64_t> WholeNumber(const YamlNode& node, double min, const char* what) {
   AIINFRA_TRY(double v, node.Number());
   if (v < min || v != std::floor(v) || v > 9e15) {
@@ -61,7 +54,7 @@ Result<TraceSpec> ParseTraceSpec(const YamlNode& node, const std::string& base_d
     for (auto [key, bound] :
          {std::pair{"start", &o.window_start}, std::pair{"end", &o.window_end}}) {
       if (auto n = window.Optional(key)) {
-        AIINFRA_TRY(*bound, DurationOf(*n));
+        AIINFRA_TRY(*bound, n->Duration());
         if (*bound > kMaxTraceSeconds) {
           return Fail(n->Err("a window bound must be at most 1e15 s, the limit of trace times"));
         }
@@ -132,7 +125,7 @@ Result<WorkloadSpec> ParseWorkloadSpec(const YamlNode& node, std::optional<std::
     spec.seed = static_cast<uint64_t>(seed);
   }
   if (auto n = map.Optional("duration")) {
-    AIINFRA_TRY(double d, DurationOf(*n));
+    AIINFRA_TRY(double d, n->Duration());
     if (!(d > 0)) return Fail(n->Err("duration must be > 0"));
     spec.duration = d;
   }
