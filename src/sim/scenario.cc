@@ -385,8 +385,7 @@ Status PlaceOnCluster(const Scenario& s, const Catalogs& c, ClusterSpec& cluster
 
 }  // namespace
 
-Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
-                                   const RunOptions& run_options) {
+Result<BuiltScenario> BuildScenario(const Scenario& s, const Catalogs& c) {
   Result<model::Architecture> arch = Fail(ErrorCode::kNotFound, "");
   if (c.env) {
     arch = model::ResolveModel(*c.models, s.model, *c.env);
@@ -398,14 +397,15 @@ Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
   if (!arch) return Fail(Error{ErrorCode::kInvalidInput, arch.error().message, s.model_at});
   perf::CommCache comm(*c.tuning);
   AIINFRA_TRY(BuiltPool pool, BuildPool(s, s.pool, s.pool_system_at, *arch, c, comm));
-  ClusterSpec cluster;
+  BuiltScenario out;
+  ClusterSpec& cluster = out.cluster;
   cluster.pool = pool.spec;
   std::optional<BuiltPool> decode;
-  int gpus = pool.model->gpus() * std::max(s.pool.replicas, 1);
+  out.initial_gpus = pool.model->gpus() * std::max(s.pool.replicas, 1);
   if (s.decode) {
     AIINFRA_TRY(decode, BuildPool(s, *s.decode, s.decode_system_at, *arch, c, comm));
     cluster.decode = decode->spec;
-    gpus += decode->model->gpus() * std::max(s.decode->replicas, 1);
+    out.initial_gpus += decode->model->gpus() * std::max(s.decode->replicas, 1);
     const hw::System& sys = pool.model->deployment().system;
     const int n = pool.model->gpus();
     if (s.kv_over_scale_up) {
@@ -436,12 +436,23 @@ Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
                                   decode ? std::optional(decode->profile) : std::nullopt};
   }
   AIINFRA_CHECK_OK(PlaceOnCluster(s, c, cluster));
+  out.gpus_per_replica = pool.model->gpus();
+  out.kv_blocks_per_replica = pool.blocks;
+  out.max_model_len = arch->max_context;
+  out.cold_starts.push_back(pool.spec.cold_start);
+  if (decode) out.cold_starts.push_back(decode->spec.cold_start);
+  return out;
+}
 
+Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
+                                   const RunOptions& run_options) {
+  AIINFRA_TRY(BuiltScenario built, BuildScenario(s, c));
+  const ClusterSpec& cluster = built.cluster;
   AIINFRA_TRY(workload::WorkloadGenerator generator,
               workload::WorkloadGenerator::Create(s.workload));
   metrics::CollectorOptions options;
   options.class_names = generator.class_names();
-  options.gpus = gpus;
+  options.gpus = built.initial_gpus;
   options.slos = s.slos;
   options.class_slos.resize(options.class_names.size());
   for (size_t i = 0; i < options.class_names.size(); ++i) {
@@ -475,10 +486,9 @@ Result<ScenarioResult> RunScenario(const Scenario& s, const Catalogs& c,
   if (result.sim.end_time > 0) collector.set_gpus(result.sim.gpu_seconds / result.sim.end_time);
   result.summary = collector.Summarize();
   result.warnings = generator.warnings();
-  result.gpus_per_replica = pool.model->gpus();
-  result.kv_blocks_per_replica = pool.blocks;
-  result.cold_starts.push_back(pool.spec.cold_start);
-  if (decode) result.cold_starts.push_back(decode->spec.cold_start);
+  result.gpus_per_replica = built.gpus_per_replica;
+  result.kv_blocks_per_replica = built.kv_blocks_per_replica;
+  result.cold_starts = built.cold_starts;
   return result;
 }
 

@@ -126,6 +126,22 @@ struct Catalogs {
   Env* env = nullptr;  // to read a model given as a config.json path; null: catalog ids only
 };
 
+// A scenario's pools as the simulation loop takes them; `serve` runs the same in real time.
+struct BuiltScenario {
+  ClusterSpec cluster;
+  int initial_gpus = 0;  // of the initial replicas, both pools
+  int gpus_per_replica = 0;
+  int64_t kv_blocks_per_replica = 0;
+  int64_t max_model_len = 0;  // the model's context length
+  // A new replica's cold start in its parts, per pool (the first: aggregated or prefill).
+  std::vector<ColdStart> cold_starts;
+};
+
+// Resolves the model and systems, builds each pool's performance model, KV cache size, cold
+// start and autoscaler, and places the initial replicas on the cluster. kInvalidInput naming
+// the scenario field for an unknown model or system or a deployment that does not fit.
+Result<BuiltScenario> BuildScenario(const Scenario& scenario, const Catalogs& catalogs);
+
 struct ScenarioResult {
   metrics::RunSummary summary;
   SimResult sim;

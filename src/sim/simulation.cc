@@ -6,6 +6,8 @@
 #include <limits>
 #include <queue>
 
+#include "sim/autoscaler.h"
+
 namespace aiinfra::sim {
 namespace {
 
@@ -49,32 +51,21 @@ struct Slot {
   double since = -1;        // when it took its GPUs; -1: holds none
 };
 
-// The windowed signals a pool's autoscaler reads, kept only when one reads a rate or a latency
-// (recording them costs a histogram update per token).
-std::optional<PoolSignals> SignalsFor(const PoolSpec& s) {
-  if (!s.autoscaler) return std::nullopt;
-  double window = 0;
-  for (const ScaleMetric& m : s.autoscaler->metrics) {
-    if (!m.signal.gauge()) window = std::max(window, m.signal.window);
-  }
-  if (window == 0) return std::nullopt;
-  return PoolSignals(window);
-}
-
 struct Pool {
   const PoolSpec* spec = nullptr;
   Router router;
-  std::optional<Hpa> hpa;
+  std::optional<PoolAutoscaler> autoscaler;  // the pool's own (not under the planner)
   std::vector<Slot> slots;
   std::vector<ReplicaLoad> loads;
   std::deque<Arrival> queue;           // requests no ready replica could take yet
-  std::optional<PoolSignals> signals;  // SignalsFor
-  double keda_last_active = 0;
+  std::optional<PoolSignals> signals;  // SignalsFor, when the autoscaler reads any
 
   // `autoscaled`: whether the pool's own autoscaler runs (not under the planner).
-  Pool(const PoolSpec& s, bool autoscaled)
-      : spec(&s), router(s.router), signals(autoscaled ? SignalsFor(s) : std::nullopt) {
-    if (autoscaled && s.autoscaler) hpa.emplace(s.autoscaler->hpa);
+  Pool(const PoolSpec& s, bool autoscaled) : spec(&s), router(s.router) {
+    if (autoscaled && s.autoscaler) {
+      autoscaler.emplace(*s.autoscaler);
+      signals = SignalsFor(*s.autoscaler);
+    }
   }
   Pool(const Pool&) = delete;
   Pool(Pool&&) = default;
@@ -121,8 +112,8 @@ class Loop : public ReplicaSink {
     for (size_t p = 0; p < pools_.size(); ++p) {
       const int pool = static_cast<int>(p);
       for (int i = 0; i < pools_[p].spec->initial_replicas; ++i) AddSlot(pool, true);
-      if (pools_[p].hpa) Push(pools_[p].hpa->config().sync_period, kSync, pool, -1);
-      if (const auto& a = pools_[p].spec->autoscaler; pools_[p].hpa && a->keda) {
+      if (pools_[p].autoscaler) Push(pools_[p].spec->autoscaler->hpa.sync_period, kSync, pool, -1);
+      if (const auto& a = pools_[p].spec->autoscaler; pools_[p].autoscaler && a->keda) {
         Push(a->keda->polling_interval, kKeda, pool, -1);
       }
     }
@@ -396,7 +387,7 @@ class Loop : public ReplicaSink {
       case kSync:
         Autoscale(e.pool);
         if (now_ < options_.horizon || !Quiet()) {
-          Push(now_ + pools_[e.pool].hpa->config().sync_period, kSync, e.pool, -1);
+          Push(now_ + pools_[e.pool].spec->autoscaler->hpa.sync_period, kSync, e.pool, -1);
         }
         break;
       case kPlan:
@@ -438,80 +429,20 @@ class Loop : public ReplicaSink {
 
   // --- Autoscaling ----------------------------------------------------------------------------
 
-  // A metric's value as its HPA type reads it; NaN when there is nothing to read.
-  double Value(int p, const ScaleMetric& m, const PoolSample& s) const {
-    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-    const Pool& pool = pools_[p];
-    if (m.signal.latency()) return pool.signals->LatencyStat(m.signal, now_);
-    double total = 0;  // over the pool
-    switch (m.signal.signal) {
-      case Signal::kRequests:
-        total = static_cast<double>(s.running + s.waiting);
-        break;
-      case Signal::kRunning:
-        total = static_cast<double>(s.running);
-        break;
-      case Signal::kWaiting:
-        total = static_cast<double>(s.waiting);
-        break;
-      case Signal::kKvUsage:
-        total = s.kv_usage * s.replicas_ready;
-        break;
-      default:
-        total = pool.signals->Rate(m.signal.signal, now_, m.signal.window);
-        break;
-    }
-    if (m.type == HpaMetricType::kTotal) return total;
-    if (s.replicas_ready == 0) return m.type == HpaMetricType::kValue ? total : kNaN;
-    return m.type == HpaMetricType::kAverage || m.signal.signal == Signal::kKvUsage
-               ? total / s.replicas_ready
-               : total;
-  }
-
   void Autoscale(int p) {
     Pool& pool = pools_[p];
-    const AutoscalerSpec& spec = *pool.spec->autoscaler;
     const PoolSample s = Sample(p);
-    const int current = pool.Current();
-    if (current == 0) return;  // an HPA does nothing at 0 replicas (KEDA activates)
-    ScaleEvent ev;
-    ev.pool = p;
-    ev.time = now_;
-    ev.from = current;
-    std::vector<HpaMetric> metrics;
-    for (const ScaleMetric& m : spec.metrics) {
-      const double v = Value(p, m, s);
-      ev.values.push_back(v);
-      if (!std::isnan(v)) metrics.push_back({v, m.target, m.type});
-    }
-    if (metrics.empty()) return;  // no metric could be read: the controller skips the sync
-    ev.decision = pool.hpa->Decide(now_, current, s.replicas_ready, s.replicas_starting, metrics);
-    Resize(p, ev.decision.desired, ev);
+    const PoolSignals* signals = pool.signals ? &*pool.signals : nullptr;
+    if (auto ev = pool.autoscaler->Sync(now_, p, pool.Current(), s, signals))
+      Resize(p, ev->to, *ev);
   }
 
   void Keda(int p) {
     Pool& pool = pools_[p];
-    const AutoscalerSpec& spec = *pool.spec->autoscaler;
     const PoolSample s = Sample(p);
-    ScaleEvent ev;
-    ev.pool = p;
-    ev.time = now_;
-    ev.from = pool.Current();
-    bool active = false;
-    for (const ScaleMetric& m : spec.metrics) {
-      const double v = Value(p, m, s);
-      ev.values.push_back(v);
-      active |= v > m.activation;
-    }
-    if (active) pool.keda_last_active = now_;
-    if (active && ev.from == 0) {
-      ev.cause = ScaleEvent::Cause::kKedaActivate;
-      Resize(p, std::max(spec.keda->min_replicas, 1), ev);
-    } else if (!active && ev.from > 0 && spec.keda->min_replicas == 0 &&
-               now_ - pool.keda_last_active >= spec.keda->cooldown) {
-      ev.cause = ScaleEvent::Cause::kKedaIdle;
-      Resize(p, 0, ev);
-    }
+    const PoolSignals* signals = pool.signals ? &*pool.signals : nullptr;
+    if (auto ev = pool.autoscaler->Poll(now_, p, pool.Current(), s, signals))
+      Resize(p, ev->to, *ev);
   }
 
   void Plan() {
