@@ -22,6 +22,12 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+
+// The target without its query ("/v1/models?x=1" -> "/v1/models").
+std::string TargetPath(beast::string_view target) {
+  const std::string_view t(target.data(), target.size());
+  return std::string(t.substr(0, t.find('?')));
+}
 using asio::awaitable;
 
 Status WriteError(const beast::error_code& ec) {
@@ -197,11 +203,18 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // Sends a short error the server produced itself (not the handler), then closes.
-  awaitable<void> Reject(beast::tcp_stream& stream, int status, std::string_view why) {
+  awaitable<void> Reject(beast::tcp_stream& stream, int status, std::string why,
+                         std::string path = {}) {
     ++stats.rejected;
     Writer w(stream, /*keep_alive=*/false, options.write_timeout);
-    co_await w.Send(status, "text/plain; charset=utf-8",
-                    fmt::format("{} {}: {}\n", status, StatusReason(status), why), {});
+    ErrorBody e = ErrorFor(status, path, why);
+    co_await w.Send(status, e.content_type, std::move(e.body), {});
+  }
+
+  ErrorBody ErrorFor(int status, std::string_view path, std::string_view why) const {
+    if (options.error_body) return options.error_body(status, path, why);
+    return {"text/plain; charset=utf-8",
+            fmt::format("{} {}: {}\n", status, StatusReason(status), why)};
   }
 
   awaitable<void> Session(tcp::socket socket) {
@@ -246,7 +259,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
           co_await Reject(stream, 431, "the request header is too large");
         } else if (ec == http::error::body_limit) {  // its Content-Length says so already
           co_await Reject(stream, 413,
-                          fmt::format("the body is larger than {} bytes", options.max_body_bytes));
+                          fmt::format("the body is larger than {} bytes", options.max_body_bytes),
+                          TargetPath(parser.get().target()));
         } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
                    ec != beast::error::timeout && ec != asio::error::operation_aborted &&
                    ec != asio::error::connection_reset) {
@@ -261,14 +275,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         late = deadline.passed();
       }
       if (ec) {
+        const std::string path = TargetPath(parser.get().target());
         if (ec == http::error::body_limit) {
           co_await Reject(stream, 413,
-                          fmt::format("the body is larger than {} bytes", options.max_body_bytes));
+                          fmt::format("the body is larger than {} bytes", options.max_body_bytes),
+                          path);
         } else if (late) {
-          co_await Reject(stream, 408, "the request body took too long");
+          co_await Reject(stream, 408, "the request body took too long", path);
         } else if (ec != asio::error::operation_aborted && ec != asio::error::eof &&
                    ec != http::error::partial_message) {
-          co_await Reject(stream, 400, "malformed request: " + ec.message());
+          co_await Reject(stream, 400, "malformed request: " + ec.message(), path);
         }
         break;
       }
@@ -277,7 +293,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       HttpRequest req;
       req.method = std::string(message.method_string());
       req.target = std::string(message.target());
-      req.path = req.target.substr(0, req.target.find('?'));
+      req.path = TargetPath(message.target());
       for (const auto& field : message) {
         const auto name = field.name_string();
         std::string& value = req.headers[ToLowerAscii(std::string_view(name.data(), name.size()))];
@@ -294,7 +310,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         failure = std::string("internal error: ") + e.what();  // (no co_await inside catch)
       }
       if (!writer.started()) {
-        co_await writer.Send(500, "text/plain; charset=utf-8", failure + "\n", {});
+        ErrorBody e = ErrorFor(500, req.path, failure);
+        co_await writer.Send(500, e.content_type, std::move(e.body), {});
       }
       if (!writer.complete() || !writer.keep_alive()) break;
       conn->idle = true;

@@ -67,6 +67,16 @@ class ResponseWriter {
 using HttpHandler =
     std::function<boost::asio::awaitable<void>(const HttpRequest&, ResponseWriter&)>;
 
+// The body of an error the server sends itself (malformed, too large or too slow requests, a
+// handler that failed), so an API answers every error in its own shape. `path` is the request's
+// path when its header was read, else empty.
+struct ErrorBody {
+  std::string content_type;
+  std::string body;
+};
+using ErrorBodyFn =
+    std::function<ErrorBody(int status, std::string_view path, std::string_view message)>;
+
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port
@@ -77,6 +87,7 @@ struct HttpServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};   // between requests on one connection
   std::chrono::milliseconds write_timeout{30'000};  // per write
   size_t max_connections = 20'000;                  // beyond it new connections are closed at once
+  ErrorBodyFn error_body;  // unset: "<status> <reason>: <message>" as text/plain
 };
 
 // Counters for tests and /metrics.

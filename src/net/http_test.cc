@@ -1,5 +1,6 @@
 // The HTTP server and client against each other on loopback, and the server against raw
 // sockets for what a well-behaved client would never send.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -211,6 +212,34 @@ TEST(HttpTest, LimitsAnswerWithTheRightStatus) {
     auto c = co_await Connect(server);
     auto ok = co_await c->Request("POST", "/echo", "fine");
     EXPECT_EQ(ok->body, "POST fine");
+  });
+}
+
+TEST(HttpTest, ErrorsTheServerSendsItselfTakeTheApisShape) {
+  HttpServerOptions o;
+  o.max_body_bytes = 10;
+  o.error_body = [](int status, std::string_view path, std::string_view message) {
+    return ErrorBody{
+        "application/json",
+        fmt::format("{{\"status\":{},\"path\":\"{}\",\"message\":\"{}\"}}", status, path, message)};
+  };
+  WithServer(o, [](HttpServer& server, asio::io_context&) -> awaitable<void> {
+    const std::string big =
+        co_await Raw(server, "POST /v1/x?q=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n" +
+                                 std::string(11, 'b'));
+    EXPECT_TRUE(big.starts_with("HTTP/1.1 413")) << big;
+    EXPECT_NE(big.find("Content-Type: application/json"), std::string::npos) << big;
+    EXPECT_NE(
+        big.find(R"({"status":413,"path":"/v1/x","message":"the body is larger than 10 bytes"})"),
+        std::string::npos)
+        << big;
+    const std::string garbage = co_await Raw(server, "NOT HTTP AT ALL\r\n\r\n");
+    EXPECT_NE(garbage.find(R"("status":400,"path":"")"), std::string::npos) << garbage;
+    auto c = co_await Connect(server);
+    auto silent = co_await c->Request("GET", "/silent", "");
+    EXPECT_EQ(silent->status, 500);
+    EXPECT_EQ(silent->body,
+              R"({"status":500,"path":"/silent","message":"the handler did not answer"})");
   });
 }
 
