@@ -425,6 +425,7 @@ void RegisterCommands(CommandTable& table) {
   RegisterPerfCommands(table);
   RegisterPlanCommands(table);
   RegisterSimCommands(table);
+  RegisterServeCommands(table);
   RegisterBenchCommands(table);
   RegisterDraCommands(table);
   RegisterDraSlicesCommand(table);

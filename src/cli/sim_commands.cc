@@ -8,6 +8,7 @@
 
 #include "cli/app.h"
 #include "cli/perf_options.h"
+#include "cli/scenario_inputs.h"
 #include "common/progress.h"
 #include "common/table.h"
 #include "common/text.h"
@@ -20,50 +21,6 @@ namespace aiinfra::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-constexpr const char* kDefaultScenario = "scenarios/default.yaml";
-
-// The scenario's text and its name for errors: the file given, or the built-in one.
-Result<std::pair<std::string, std::string>> ScenarioText(Invocation& inv) {
-  if (inv.Has("scenario")) {
-    const std::string path = inv.Get("scenario");
-    AIINFRA_TRY(std::string text, inv.env.ReadFile(path));
-    return std::pair{std::move(text), path};
-  }
-  AIINFRA_TRY(auto files, inv.data.List("scenarios"));
-  for (const DataFile& f : files) {
-    if (f.relative == kDefaultScenario) return std::pair{f.contents, f.display};
-  }
-  return Fail(ErrorCode::kNotFound, "the built-in scenario data/scenarios/default.yaml is missing");
-}
-
-// Applies `key=value` to the scenario text (SetYamlPath).
-Result<std::string> Override(const std::string& text, const std::string& file,
-                             const std::string& assignment) {
-  const size_t eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0) {
-    return Fail(
-        ErrorCode::kUsage,
-        "--set/--sweep expects key=value (deployment.replicas=4), got '" + assignment + "'");
-  }
-  return SetYamlPath(text, file, assignment.substr(0, eq), assignment.substr(eq + 1));
-}
-
-// The scenario with every --set applied; errors in an overridden scenario name the overrides.
-// `source` is ScenarioText's (read once, even when a sweep parses it once per value).
-Result<sim::Scenario> LoadScenario(const Invocation& inv,
-                                   const std::pair<std::string, std::string>& source,
-                                   const std::vector<std::string>& extra = {}) {
-  auto [text, file] = source;
-  std::vector<std::string> sets = inv.GetAll("set");
-  sets.insert(sets.end(), extra.begin(), extra.end());
-  std::string name = file;
-  for (const std::string& a : sets) {
-    AIINFRA_TRY(text, Override(text, file, a));
-    name += (name == file ? " with " : ", ") + a;
-  }
-  return sim::ParseScenario(text, name);
-}
 
 const char* PoolName(const sim::Scenario& s, int pool) {
   return pool == 1 ? "decode" : s.decode ? "prefill" : "main";
@@ -182,7 +139,7 @@ Result<Output> Sweep(Invocation& inv) {
   const std::vector<std::string> values = SplitList(sweep.substr(eq + 1));
   if (values.empty())
     return Fail(ErrorCode::kUsage, "--sweep " + key + ": give at least one value");
-  AIINFRA_TRY(auto source, ScenarioText(inv));
+  AIINFRA_TRY(auto source, ScenarioText(inv, "scenarios/default.yaml"));
   AIINFRA_TRY(PerfContext ctx, PerfContext::Load(inv));
   sim::Catalogs catalogs{&ctx.hardware, &ctx.models, &ctx.calibration, &ctx.tuning, &inv.env};
   std::vector<std::string> columns = {key};
@@ -303,7 +260,7 @@ Json RunData(const Run& run) {
 
 Result<Output> Sim(Invocation& inv) {
   if (inv.Has("sweep")) return Sweep(inv);
-  AIINFRA_TRY(auto source, ScenarioText(inv));
+  AIINFRA_TRY(auto source, ScenarioText(inv, "scenarios/default.yaml"));
   AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv, source));
   AIINFRA_TRY(PerfContext ctx, PerfContext::Load(inv));
   sim::Catalogs catalogs{&ctx.hardware, &ctx.models, &ctx.calibration, &ctx.tuning, &inv.env};

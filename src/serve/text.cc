@@ -50,6 +50,23 @@ void Split(std::string_view text, F&& f) {
   }
 }
 
+// FNV-1a over bytes, then a 64-bit mix (SplitMix64's finalizer) to chain.
+uint64_t Fnv(std::string_view s) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
 // Common words of at most 6 letters: one token each by the rule.
 constexpr std::array<std::string_view, 48> kWords = {
     "the",   "model",  "serves", "tokens", "of",     "a",     "call",  "and",   "each",   "step",
@@ -98,6 +115,24 @@ std::string TextSource::Next() {
     piece[at] = static_cast<char>(piece[at] - 'a' + 'A');
   if (--sentence_left_ == 0) piece += '.';
   return piece;
+}
+
+std::vector<uint64_t> BlockHashes(std::string_view text, int block_size) {
+  std::vector<uint64_t> out;
+  if (block_size <= 0) return out;
+  uint64_t chain = 0;
+  int in_block = 0;
+  Split(text, [&](size_t start, size_t end, int64_t tokens) {
+    const uint64_t piece = Fnv(text.substr(start, end - start));
+    for (int64_t j = 0; j < tokens; ++j) {
+      chain = Mix(chain ^ (piece + static_cast<uint64_t>(j)));
+      if (++in_block == block_size) {
+        out.push_back(chain);
+        in_block = 0;
+      }
+    }
+  });
+  return out;
 }
 
 }  // namespace aiinfra::serve

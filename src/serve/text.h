@@ -36,6 +36,13 @@ int64_t ApproxTokenCount(std::string_view text);
 // " world", "!"); a long run of letters or digits is one piece here.
 std::vector<std::string> ApproxTokens(std::string_view text);
 
+// Prefix-cache block hashes of a prompt, as the engine's KvCache matches them: the text's
+// tokens by the rule above (a piece of k tokens is k tokens hashed with their index in it),
+// hashed as a chain so that the hash of block b covers every token up to its end; one hash per
+// full block of `block_size` tokens. Two prompts that share their first n blocks of text share
+// their first n hashes.
+std::vector<uint64_t> BlockHashes(std::string_view text, int block_size);
+
 class TextSource {
  public:
   // Generated text seeded by `seed`.

@@ -69,5 +69,21 @@ TEST(TextTest, EchoRepeatsThePromptsPiecesInACycle) {
   EXPECT_FALSE(empty.Next().empty());  // nothing to echo: generated text
 }
 
+TEST(TextTest, BlockHashesAreSharedByASharedPrefix) {
+  const std::string shared =
+      "You are a careful assistant. Answer in one short paragraph and cite the source. ";
+  const std::string a = shared + "What is the time to first token of a batch?";
+  const std::string b = shared + "Why does the queue grow when the cache is full?";
+  // 14 words, 3 of them (careful, assistant, paragraph) 2 tokens, and 2 periods.
+  ASSERT_EQ(ApproxTokenCount(shared), 19);
+  const auto ha = BlockHashes(a, 4), hb = BlockHashes(b, 4);
+  EXPECT_EQ(ha.size(), static_cast<size_t>(ApproxTokenCount(a) / 4));
+  ASSERT_GE(hb.size(), 5u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(ha[i], hb[i]) << i;  // 16 shared tokens
+  EXPECT_NE(ha[4], hb[4]);  // block 5: tokens 17-19 shared, token 20 the first that differs
+  EXPECT_TRUE(BlockHashes("short", 16).empty());
+  EXPECT_EQ(BlockHashes(a, 4), ha);  // deterministic
+}
+
 }  // namespace
 }  // namespace aiinfra::serve

@@ -439,6 +439,7 @@ Result<BuiltScenario> BuildScenario(const Scenario& s, const Catalogs& c) {
   out.gpus_per_replica = pool.model->gpus();
   out.kv_blocks_per_replica = pool.blocks;
   out.max_model_len = arch->max_context;
+  out.weight_bytes = pool.model->memory().weights_per_gpu * pool.model->gpus();
   out.cold_starts.push_back(pool.spec.cold_start);
   if (decode) out.cold_starts.push_back(decode->spec.cold_start);
   return out;

@@ -133,6 +133,7 @@ struct BuiltScenario {
   int gpus_per_replica = 0;
   int64_t kv_blocks_per_replica = 0;
   int64_t max_model_len = 0;  // the model's context length
+  double weight_bytes = 0;    // of one replica (aggregated or prefill pool), all its GPUs
   // A new replica's cold start in its parts, per pool (the first: aggregated or prefill).
   std::vector<ColdStart> cold_starts;
 };
