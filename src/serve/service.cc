@@ -65,7 +65,7 @@ net::ErrorBody Service::ServerError(int status, std::string_view path,
   return {std::move(r.content_type), std::move(r.body)};
 }
 
-awaitable<void> Service::Reply(net::ResponseWriter& w, std::string_view path, Error error) {
+awaitable<void> Service::Reply(net::ResponseWriter& w, std::string_view path, const Error& error) {
   const api::ApiError a = api::ToApiError(error);
   if (a.status < 500) ++counters_.rejected;
   ErrorReply r = ErrorFor(path, a);
@@ -194,6 +194,14 @@ Result<Service::Job> Service::Parse(Format format, const net::HttpRequest& req) 
                     prompt_field),
         {.field = job.max_tokens && job.prompt_tokens < limit ? "max_tokens" : prompt_field}});
   }
+  if (job.min_tokens > limit - job.prompt_tokens) {
+    return Fail(
+        Error{ErrorCode::kInvalidInput,
+              fmt::format("min_tokens is {}, but this model's maximum context length of {} "
+                          "tokens leaves room for {} after the {} prompt tokens",
+                          job.min_tokens, limit, limit - job.prompt_tokens, job.prompt_tokens),
+              {.field = "min_tokens"}});
+  }
   return job;
 }
 
@@ -285,7 +293,7 @@ awaitable<void> Service::Info(const net::HttpRequest& req, net::ResponseWriter& 
     if (name.empty()) {
       Error missing{ErrorCode::kInvalidInput, std::string("model is required")};
       missing.where.field = "model";
-      co_await Reply(w, path, std::move(missing));
+      co_await Reply(w, path, missing);
       co_return;
     }
     if (Status ok = CheckModel(name, true); !ok) {
@@ -300,7 +308,7 @@ awaitable<void> Service::Info(const net::HttpRequest& req, net::ResponseWriter& 
   }
   // OpenAI's wording for a route it does not have.
   Error unknown{ErrorCode::kNotFound, fmt::format("Invalid URL ({} {})", req.method, path)};
-  co_await Reply(w, path, std::move(unknown));
+  co_await Reply(w, path, unknown);
 }
 
 }  // namespace aiinfra::serve

@@ -121,7 +121,8 @@ class Service {
   };
   struct Flow;
 
-  boost::asio::awaitable<void> Reply(net::ResponseWriter& w, std::string_view path, Error error);
+  boost::asio::awaitable<void> Reply(net::ResponseWriter& w, std::string_view path,
+                                     const Error& error);
   boost::asio::awaitable<void> Info(const net::HttpRequest& req, net::ResponseWriter& w);
   Result<Job> Parse(Format format, const net::HttpRequest& req) const;
   Status CheckModel(const std::string& model, bool ollama) const;

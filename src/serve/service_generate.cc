@@ -118,10 +118,10 @@ awaitable<void> Service::Generate(Job job, net::ResponseWriter& w, std::string p
       std::uniform_real_distribution<double>(0, 1)(rng_) < options_.error_rate) {
     ++counters_.injected_errors;
     faults_->With({options_.model.id, "error"}).Inc();
-    co_await Reply(
-        w, path,
-        Error{ErrorCode::kInternal, std::string("injected fault: this request failed on purpose "
-                                                "(aiinfra serve --error-rate)")});
+    const Error injected{ErrorCode::kInternal,
+                         std::string("injected fault: this request failed on purpose "
+                                     "(aiinfra serve --error-rate)")};
+    co_await Reply(w, path, injected);
     co_return;
   }
   ++counters_.generations;
