@@ -184,22 +184,40 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 
   awaitable<void> Listen() {
     auto self = shared_from_this();
+    beast::error_code ec;
+    // Non-blocking, so a burst of connections is taken in one turn of the loop (below) rather
+    // than one per turn, which lets the listen queue overflow under thousands of connects.
+    acceptor.non_blocking(true, ec);
+    asio::steady_timer backoff(io);
     while (!stopping) {
-      beast::error_code ec;
       tcp::socket socket =
           co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (stopping) break;
-        continue;  // e.g. too many open files: the next accept may succeed
-      }
-      if (connections.size() >= options.max_connections) {
-        socket.close(ec);
+        // E.g. too many open files: wait a little rather than spin; the next may succeed.
+        backoff.expires_after(std::chrono::milliseconds(10));
+        co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
-      socket.set_option(tcp::no_delay(true), ec);
-      ++stats.connections_accepted;
-      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+      Admit(std::move(socket));
+      for (int i = 0; i < 512 && !stopping; ++i) {
+        tcp::socket more(io);
+        acceptor.accept(more, ec);
+        if (ec) break;  // would block: the queue is empty
+        Admit(std::move(more));
+      }
     }
+  }
+
+  void Admit(tcp::socket socket) {
+    beast::error_code ec;
+    if (connections.size() >= options.max_connections) {
+      socket.close(ec);
+      return;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    ++stats.connections_accepted;
+    asio::co_spawn(io, Session(std::move(socket)), asio::detached);
   }
 
   // Sends a short error the server produced itself (not the handler), then closes.
