@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 
 #include "cli/app.h"
 #include "cli/perf_options.h"
@@ -117,7 +118,13 @@ Result<Served> Build(Invocation& inv, asio::io_context& io, serve::RealtimeEngin
     so.model.max_model_len = 131072;
     AIINFRA_TRY(so.output_lengths, workload::Distribution::LognormalFromMedian(180, 0.8));
     AIINFRA_CHECK_OK(so.output_lengths.SetClamp(1, 2048));
-    so.model.ollama = {.name = so.model.id, .family = "aiinfra", .quantization_level = "F16"};
+    so.model.ollama = {.name = so.model.id,
+                       .modified_at = so.started_unix,
+                       .digest = NameDigest(so.model.id),
+                       .family = "aiinfra",
+                       .parameter_size = "unknown",
+                       .quantization_level = "F16",
+                       .context_length = so.model.max_model_len};
     out.describe = fmt::format("fixed timing: first token {}, then one every {}",
                                FormatDuration(ttft), FormatDuration(itl));
     return out;
@@ -209,6 +216,8 @@ Result<Output> Serve(Invocation& inv) {
 
   net::HttpServerOptions ho;
   ho.address = inv.Get("host");
+  const uint64_t files = net::RaiseOpenFileLimit();
+  if (files > 64) ho.max_connections = std::min<size_t>(ho.max_connections, files - 64);
   AIINFRA_TRY(int port, inv.GetInt("port"));
   if (port < 0 || port > 65535) return Fail(ErrorCode::kUsage, "--port must be in 0..65535");
   ho.port = static_cast<uint16_t>(port);
@@ -232,11 +241,23 @@ Result<Output> Serve(Invocation& inv) {
           << std::endl;
 
   // SIGINT/SIGTERM (or --duration): stop accepting, let streams in flight finish for the grace
-  // period, then end what is left.
+  // period (checked every 20 ms: with none left it ends at once), then end what is left.
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  asio::steady_timer stop_timer(io), abort_timer(io);
+  asio::steady_timer stop_timer(io), drain_timer(io);
   bool stopping = false;
   std::string why = "stopped";
+  std::chrono::steady_clock::time_point drain_deadline;
+  std::function<void()> drain = [&] {
+    if (server->stats().connections_open == 0 ||
+        std::chrono::steady_clock::now() >= drain_deadline) {
+      served.engine->Abort();  // requests still queued fail; the engine's timers stop
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(20));
+    drain_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) drain();
+    });
+  };
   const auto stop = [&](const std::string& reason) {
     if (stopping) return;
     stopping = true;
@@ -248,8 +269,9 @@ Result<Output> Serve(Invocation& inv) {
     const auto g =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(grace));
     server->Shutdown(g);
-    abort_timer.expires_after(g + std::chrono::milliseconds(50));
-    abort_timer.async_wait([&](const boost::system::error_code&) { served.engine->Abort(); });
+    // The server closes what is left at the deadline; the engine is aborted just after.
+    drain_deadline = std::chrono::steady_clock::now() + g + std::chrono::milliseconds(50);
+    drain();
   };
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (!ec) stop(sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -118,6 +118,11 @@ class HttpServer {
   std::shared_ptr<Impl> impl_;
 };
 
+// Raises this process's soft limit on open descriptors to its hard limit (each connection
+// holds one; the usual soft default of 1024 would cap a server far below max_connections) and
+// returns the soft limit now in force.
+uint64_t RaiseOpenFileLimit();
+
 // The reason phrase of a status ("Not Found"), for error bodies.
 std::string_view StatusReason(int status);
 

@@ -45,11 +45,11 @@ Service::Service(TokenEngine& engine, ServiceOptions options)
       rng_(options_.seed),
       vllm_(registry_, options_.model.id,
             static_cast<std::uint64_t>(std::max<int64_t>(options_.model.max_model_len, 1))) {
-  replicas_ = &registry_.AddGauge("aiinfra:replicas",
+  replicas_ = &registry_.AddGauge("aiinfra_replicas",
                                   "Replicas of the served model by phase (starting, ready, "
                                   "draining, restarting after a crash).",
                                   {"model_name", "phase"});
-  faults_ = &registry_.AddCounter("aiinfra:injected_faults_total",
+  faults_ = &registry_.AddCounter("aiinfra_injected_faults_total",
                                   "Faults injected by aiinfra serve: errors answered at once.",
                                   {"model_name", "kind"});
   faults_->With({options_.model.id, "error"});
@@ -109,6 +109,9 @@ Status Service::CheckModel(const std::string& model, bool ollama) const {
 
 Result<Service::Job> Service::Parse(Format format, const net::HttpRequest& req) const {
   const nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_discarded() && (format == Format::kOllamaChat || format == Format::kOllamaGenerate)) {
+    return Fail(ErrorCode::kInvalidInput, "invalid JSON in the request body");
+  }
   if (body.is_discarded()) {
     return Fail(ErrorCode::kInvalidInput,
                 "We could not parse the JSON body of your request. (HINT: This likely means you "

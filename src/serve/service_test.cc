@@ -251,7 +251,7 @@ TEST(ServiceTest, InjectedErrorsAndTimeouts) {
   EXPECT_EQ(r.Json()["error"]["type"], "server_error");
   EXPECT_EQ(failing.service_.counters().injected_errors, 1u);
   EXPECT_NE(failing.service_.Metrics().find(
-                R"(aiinfra:injected_faults_total{model_name="tiny",kind="error"} 1)"),
+                R"(aiinfra_injected_faults_total{model_name="tiny",kind="error"} 1)"),
             std::string::npos);
 
   o = Options();
@@ -297,7 +297,7 @@ TEST(ServiceTest, ACrashMidStreamEndsItWithAnErrorEvent) {
                 R"(vllm:request_success_total{model_name="tiny",finished_reason="abort"} 1)"),
             std::string::npos);
   EXPECT_NE(
-      h.service_.Metrics().find(R"(aiinfra:replicas{model_name="tiny",phase="restarting"} 1)"),
+      h.service_.Metrics().find(R"(aiinfra_replicas{model_name="tiny",phase="restarting"} 1)"),
       std::string::npos);
 }
 
