@@ -42,7 +42,9 @@ struct ClientResponse {
 
 struct ClientOptions {
   std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds io_timeout{600'000};  // per read or write: a stream may idle long
+  // A read or write that makes no progress for this long (give or take a quarter) fails; a
+  // stream may idle long between tokens.
+  std::chrono::milliseconds io_timeout{600'000};
   size_t max_body_bytes = 256 * 1024 * 1024;
 };
 
