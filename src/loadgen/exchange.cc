@@ -36,6 +36,35 @@ std::string ErrorType(const std::string& body) {
   return "http";
 }
 
+// The message of an error body: OpenAI's error.message, Ollama's "error", else the body's start.
+std::string ErrorMessage(int status, const std::string& body) {
+  const json j = json::parse(body, nullptr, false);
+  if (j.is_object()) {
+    if (auto e = j.find("error"); e != j.end()) {
+      if (e->is_object())
+        return fmt::format("HTTP {}: {}", status, api::StringOr(*e, "message", ""));
+      if (e->is_string()) return fmt::format("HTTP {}: {}", status, e->get<std::string>());
+    }
+  }
+  return fmt::format("HTTP {}: {}", status, body.substr(0, 200));
+}
+
+json Messages(const ExchangeSpec& s) {
+  json messages = json::array();
+  for (const Message& m : s.history) {
+    messages.push_back(json{{"role", m.role}, {"content", m.content}});
+  }
+  messages.push_back(json{{"role", "user"}, {"content", s.prompt}});
+  return messages;
+}
+
+// The prompt APIs have no messages: the conversation is one text, turn after turn.
+std::string PromptText(const ExchangeSpec& s) {
+  std::string text;
+  for (const Message& m : s.history) text += m.content + "\n";
+  return text + s.prompt;
+}
+
 }  // namespace
 
 Result<ApiKind> ParseApiKind(std::string_view name) {
@@ -66,19 +95,19 @@ std::string RequestBody(const ExchangeSpec& s) {
   json j{{"model", s.model}, {"stream", true}};
   switch (s.api) {
     case ApiKind::kChat:
-      j["messages"] = json::array({json{{"role", "user"}, {"content", s.prompt}}});
+      j["messages"] = Messages(s);
       j["max_tokens"] = s.max_tokens;
       break;
     case ApiKind::kCompletions:
-      j["prompt"] = s.prompt;
+      j["prompt"] = PromptText(s);
       j["max_tokens"] = s.max_tokens;
       break;
     case ApiKind::kOllamaChat:
-      j["messages"] = json::array({json{{"role", "user"}, {"content", s.prompt}}});
+      j["messages"] = Messages(s);
       j["options"] = json{{"num_predict", s.max_tokens}};
       break;
     case ApiKind::kOllamaGenerate:
-      j["prompt"] = s.prompt;
+      j["prompt"] = PromptText(s);
       j["options"] = json{{"num_predict", s.max_tokens}};
       break;
   }
@@ -108,7 +137,7 @@ std::string SyntheticPrompt(int64_t words, uint64_t seed) {
 
 boost::asio::awaitable<void> Exchange(net::HttpConnection& connection, const ExchangeSpec& spec,
                                       std::chrono::steady_clock::time_point epoch,
-                                      metrics::RequestRecord& record) {
+                                      metrics::RequestRecord& record, ExchangeOutput* output) {
   std::map<std::string, std::string> headers = spec.headers;
   headers["Content-Type"] = "application/json";
   headers["Accept"] = IsOllama(spec.api) ? "application/x-ndjson" : "text/event-stream";
@@ -128,7 +157,10 @@ boost::asio::awaitable<void> Exchange(net::HttpConnection& connection, const Exc
         broken = c.error().message;
         return;
       }
-      if (!c->text.empty()) record.AddChunk(t, 1);
+      if (!c->text.empty()) {
+        record.AddChunk(t, 1);
+        if (output) output->text += c->text;
+      }
       if (c->done) {
         prompt_tokens = c->prompt_eval_count;
         output_tokens = c->eval_count;
@@ -139,7 +171,10 @@ boost::asio::awaitable<void> Exchange(net::HttpConnection& connection, const Exc
         broken = c.error().message;
         return;
       }
-      if (!c->text.empty()) record.AddChunk(t, 1);
+      if (!c->text.empty()) {
+        record.AddChunk(t, 1);
+        if (output) output->text += c->text;
+      }
       if (c->usage) {
         prompt_tokens = c->usage->prompt_tokens;
         output_tokens = c->usage->completion_tokens;
@@ -175,10 +210,12 @@ boost::asio::awaitable<void> Exchange(net::HttpConnection& connection, const Exc
   const double t_end = Since(epoch);
   if (!response) {
     record.FinishError(t_end, 0, "connection");
+    if (output) output->error = response.error().message;
     co_return;
   }
   if (response->status >= 400) {
     record.FinishError(t_end, static_cast<uint16_t>(response->status), ErrorType(error_body));
+    if (output) output->error = ErrorMessage(response->status, error_body);
     co_return;
   }
   if (IsOllama(spec.api) && !broken) {
@@ -187,6 +224,7 @@ boost::asio::awaitable<void> Exchange(net::HttpConnection& connection, const Exc
   }
   if (broken) {
     record.FinishError(t_end, static_cast<uint16_t>(response->status), "malformed_stream");
+    if (output) output->error = "malformed stream: " + *broken;
     co_return;
   }
   if (prompt_tokens >= 0) record.n_in = static_cast<uint32_t>(prompt_tokens);

@@ -2,6 +2,10 @@
 // connection, its streamed answer timed chunk by chunk into a metrics::RequestRecord, so a
 // measured run and a simulated one compute their metrics with the same code.
 //
+// Conversations: `history` holds the earlier turns (user and assistant messages) sent before
+// the prompt, as a chatbot resends them; chat APIs send them as messages, the prompt APIs
+// (completions, Ollama generate) as one text, the turns joined by newlines.
+//
 // Token counts: each streamed piece with text counts one token as it arrives (the clock of
 // ITL); when the endpoint reports usage at the end (OpenAI `stream_options.include_usage`,
 // Ollama's eval_count), the record's output count is the endpoint's (TokenSource::kUsage) and
@@ -18,6 +22,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "metrics/record.h"
@@ -32,11 +37,17 @@ Result<ApiKind> ParseApiKind(std::string_view name);
 // /api/generate.
 std::string_view DefaultPath(ApiKind api);
 
+struct Message {
+  std::string role;  // "user" or "assistant"
+  std::string content;
+};
+
 struct ExchangeSpec {
   ApiKind api = ApiKind::kChat;
   std::string model;
-  std::string path;  // the API's default when empty
-  std::string prompt;
+  std::string path;              // the API's default when empty
+  std::vector<Message> history;  // earlier turns of the conversation, oldest first
+  std::string prompt;            // the new user message
   int64_t max_tokens = 128;
   bool ignore_eos = true;  // vLLM's extension: generate exactly max_tokens (OpenAI APIs)
   std::map<std::string, std::string> headers;  // e.g. Authorization
@@ -49,11 +60,19 @@ std::string RequestBody(const ExchangeSpec& spec);
 // a prompt of about `words` tokens (the endpoint's usage reports the exact count).
 std::string SyntheticPrompt(int64_t words, uint64_t seed);
 
+// What an exchange leaves besides its record.
+struct ExchangeOutput {
+  std::string text;   // the answer's text, streamed pieces joined (for the next turn, or saving)
+  std::string error;  // why it failed: the endpoint's error message or the transport's; "" if ok
+};
+
 // Sends the request on `connection` and records its answer into `record` (whose t_send the
-// caller set), times in seconds since `epoch`. Never fails: a refused or broken request is a
-// record with Outcome::kError (http_status 0 and error_type "connection" for transport errors).
+// caller set), times in seconds since `epoch`; fills `output` when given. Never fails: a
+// refused or broken request is a record with Outcome::kError (http_status 0 and error_type
+// "connection" for transport errors).
 boost::asio::awaitable<void> Exchange(net::HttpConnection& connection, const ExchangeSpec& spec,
                                       std::chrono::steady_clock::time_point epoch,
-                                      metrics::RequestRecord& record);
+                                      metrics::RequestRecord& record,
+                                      ExchangeOutput* output = nullptr);
 
 }  // namespace aiinfra::loadgen

@@ -73,7 +73,7 @@ function timeChart(title, columnsOf, yLabel) {
   document.getElementById('series').appendChild(el);
   new uPlot({ title, width: W(), height: 240, series,
               scales: { x: { time: false } },
-              axes: [{ label: 'simulated time (s)' }, { label: yLabel }],
+              axes: [{ label: D.time_label || 'simulated time (s)' }, { label: yLabel }],
               plugins: [eventsPlugin()] }, data, el);
 }
 const cols = list => () => list;

@@ -26,7 +26,8 @@ bool HtmlReportAvailable();
 //    "series": metrics::TimeSeries::ToJson(),
 //    "scale_events": [{"time": s, "from": n, "to": n, "pool": str}],
 //    "cdfs": {"ttft": {"<class>": [sorted seconds]}, "tpot": {...}, "e2e": {...}},
-//    "replicas": [{"name": str, "utilization": fraction}]}
+//    "replicas": [{"name": str, "utilization": fraction}],
+//    "time_label": str (optional: the time axis' label; default "simulated time (s)")}
 // or, for runs side by side (each drawn with its own dash pattern on the same charts),
 //   {"title", "subtitle", "summary_text", "runs": [{"name": str, "series", "scale_events",
 //    "cdfs", "replicas"}, ...]}

@@ -272,6 +272,60 @@ expect bench-https 3 --err 'only http:// URLs' -- bench --url https://x --model 
 expect bench-rate-bad 2 --err 'rate: expected requests per second' -- bench --url http://127.0.0.1:1 --model m --rate x
 expect bench-both 2 --err 'give --rate \(open loop\) or --concurrency' \
   -- bench --url http://127.0.0.1:1 --model m --rate 1 --concurrency 2
+# A run's outputs, and the simulator replaying its arrivals from the saved trace: every request
+# sent (even the refused ones) is a row, so the simulator sees the same 25 requests.
+expect bench-outputs 0 --out '^errors: 25 x connection' --out "^save-trace: $tmp/sent.csv" \
+  -- bench --url http://127.0.0.1:1 --model m --rate 500 --num-requests 25 --turns 1 \
+  --input-tokens 300 --input-dist lognormal --input-cv 0.5 --prefix-tokens 32 --prefix-groups 2 \
+  --save-trace "$tmp/sent.csv" --save-result "$tmp/run.json" --save-requests "$tmp/run.jsonl" \
+  --report "$tmp/bench.html"
+check bench-jsonl-lines test "$(wc -l <"$tmp/run.jsonl")" -eq 25
+check bench-trace-rows test "$(wc -l <"$tmp/sent.csv")" -eq 26
+check bench-result-vllm grep -q '"failed": 25' "$tmp/run.json"
+check bench-report-html grep -q 'time since the start' "$tmp/bench.html"
+expect bench-sim-replay 0 --out '"requests": 25,' -- sim "$tmp/small.yaml" \
+  --set "workload={trace: {format: splitwise, path: $tmp/sent.csv}}" -o json
+expect bench-compare 0 --out '^failed requests +- +25 +25 +1\.000 +\+0 +same' \
+  -- bench compare "$tmp/run.json" "$tmp/run.json"
+expect bench-compare-json 0 --out '"metric": "ttft p90"' -- bench compare "$tmp/run.json" "$tmp/run.json" -o json
+expect bench-compare-notjson 3 --err "$tmp/run.jsonl: not JSON" -- bench compare "$tmp/run.json" "$tmp/run.jsonl"
+echo '{"scenario": "s"}' >"$tmp/other.json"
+expect bench-compare-other 3 --err "other.json: not an aiinfra bench result \(no field 'aiinfra_bench'\)" \
+  -- bench compare "$tmp/other.json" "$tmp/run.json"
+expect bench-compare-missing 2 --err 'usage: aiinfra bench compare A.json B.json' -- bench compare "$tmp/run.json"
+expect bench-verb 2 --err "got 'compre' \(did you mean 'compare'\?\)" -- bench compre a b
+expect bench-sweep-closed 2 --err "sweep raises an open loop's rate" \
+  -- bench --url http://127.0.0.1:1 --model m --sweep --concurrency 2
+expect bench-sweep-rates 2 --err 'sweep-rates must increase' \
+  -- bench --url http://127.0.0.1:1 --model m --sweep --rate 1 --sweep-rates 4,2
+expect bench-uniform 2 --err 'uniform needs --input-range LO:HI' \
+  -- bench --url http://127.0.0.1:1 --model m --input-dist uniform
+expect bench-trace-missing 3 --err 'none.csv' -- bench --url http://127.0.0.1:1 --model m --trace "$tmp/none.csv"
+expect bench-trace-rate 2 --err 'drop --rate' -- bench --url http://127.0.0.1:1 --model m --trace "$tmp/sent.csv" --rate 1
+# Replaying the saved trace sends its 25 rows again.
+expect bench-trace-replay 0 --out '^25 requests to' -- bench --url http://127.0.0.1:1 --model m \
+  --trace "$tmp/sent.csv" --speedup 10
+# Against a live endpoint, `aiinfra serve` with fixed timing (when this binary has it): the
+# requests complete, and the simulator replays the saved trace with the same request count.
+if "$bin" serve --help >/dev/null 2>&1; then
+  "$bin" serve --port 0 --ttft 20ms --itl 2ms >"$tmp/serve.out" 2>&1 &
+  serve_pid=$!
+  url=""
+  for _ in $(seq 100); do
+    url=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$tmp/serve.out" | head -1)
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  expect bench-serve 0 --out '^requests +20 \(completed 20\)' -- bench --url "${url:-http://127.0.0.1:1}" \
+    --model llama-3.1-8b --rate 50 --num-requests 20 --output-tokens 5 --turns 2 \
+    --save-trace "$tmp/served.csv" --save-result "$tmp/served.json"
+  expect bench-serve-sim 0 --out '"requests": 20,' -- sim "$tmp/small.yaml" \
+    --set "workload={trace: {format: splitwise, path: $tmp/served.csv}}" -o json
+  expect bench-serve-compare 0 --out '^completed requests +- +0 +20 ' \
+    -- bench compare "$tmp/run.json" "$tmp/served.json"
+  kill "$serve_pid" 2>/dev/null
+  wait "$serve_pid" 2>/dev/null
+fi
 
 # `dra schedule`: the pods of data/dra/schedule-pods.yaml on two HGX H100 nodes. train-0 fills
 # node-1, the inference pods pack onto node-2, train-1 finds no node (exit 4, reason on stderr).
