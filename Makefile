@@ -6,7 +6,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 AIINFRA    := $(BUILD)/aiinfra
 
-.PHONY: all deps configure build run test test-asan bench docs check-docs format clean
+.PHONY: all deps configure build run test test-asan bench bench-loadgen bench-serve docs check-docs format clean
 
 all: build
 
@@ -37,6 +37,18 @@ test-asan: deps
 
 bench: build
 	$(BUILD)/bench/aiinfra_bench
+	$(BUILD)/bench/loadgen_bench
+	$(BUILD)/bench/serve_bench
+
+# The load generator's part of `make bench` alone (bench/loadgen_bench.cc): streams held, open-loop
+# rate and send lag, and the same load from Python's aiohttp.
+bench-loadgen: build
+	$(BUILD)/bench/loadgen_bench
+
+# `aiinfra serve`'s part of `make bench` alone (bench/serve_bench.cc): streamed tokens/s and
+# concurrent streams of the real serve stack on one core, fixed timing and the replica engine.
+bench-serve: build
+	$(BUILD)/bench/serve_bench
 
 # Regenerates the command reference in README.md from the command table.
 docs: build
