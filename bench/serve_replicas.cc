@@ -20,6 +20,7 @@
 #include "loadgen/prompts.h"
 #include "model/catalog.h"
 #include "perf/calibration.h"
+#include "serve/model_scenario.h"
 #include "serve/text.h"
 #include "sim/scenario.h"
 
@@ -29,22 +30,9 @@ namespace asio = boost::asio;
 
 Result<ReplicaSetup> BuildReplicas(const std::string& model, const std::string& system,
                                    int replicas) {
-  const std::string text = fmt::format(
-      "name: serve\n"
-      "model: {}\n"
-      "weights: bf16\n"
-      "kv_cache: bf16\n"
-      "deployment:\n"
-      "  system: {}\n"
-      "  tp: 1\n"
-      "  replicas: {}\n"
-      "workload:\n"
-      "  arrivals: {{kind: poisson, rate: 1/s}}\n"
-      "  classes:\n"
-      "    - name: chat\n"
-      "      input: {{kind: fixed, value: 1}}\n"
-      "      output: {{kind: lognormal, median: 180, sigma: 0.8, max: 2048}}\n",
-      model, system, replicas);
+  // The scenario `aiinfra serve --model M --system S --replicas N` runs.
+  const std::string text = serve::ModelScenarioYaml(
+      {.model = model, .system = system, .replicas = std::to_string(replicas)});
   AIINFRA_TRY(sim::Scenario scenario, sim::ParseScenario(text, "serve_bench scenario"));
   const DataSource data;  // the embedded catalogs
   AIINFRA_TRY(hw::Catalog hardware, hw::Catalog::Load(data));

@@ -19,6 +19,7 @@
 #include "model/hf_config.h"
 #include "net/http_server.h"
 #include "serve/fixed_engine.h"
+#include "serve/model_scenario.h"
 #include "serve/service.h"
 
 namespace aiinfra::cli {
@@ -26,29 +27,6 @@ namespace {
 
 namespace asio = boost::asio;
 using Json = nlohmann::ordered_json;
-
-// The scenario `--model M --system S` stand for: one aggregated pool and, for answers without
-// max_tokens, chat-like lengths (lognormal, median 180 tokens, as the chat class of
-// data/scenarios/llama-70b-hpa.yaml). The workload's arrivals are not used by serve.
-std::string GeneratedScenario(const Invocation& inv) {
-  return fmt::format(
-      "name: serve\n"
-      "model: {}\n"
-      "weights: {}\n"
-      "kv_cache: {}\n"
-      "deployment:\n"
-      "  system: {}\n"
-      "  tp: {}\n"
-      "  replicas: {}\n"
-      "workload:\n"
-      "  arrivals: {{kind: poisson, rate: 1/s}}\n"
-      "  classes:\n"
-      "    - name: chat\n"
-      "      input: {{kind: fixed, value: 1}}\n"
-      "      output: {{kind: lognormal, median: 180, sigma: 0.8, max: 2048}}\n",
-      inv.Get("model"), inv.Get("weights"), inv.Get("kv-cache"), inv.Get("system"), inv.Get("tp"),
-      inv.Get("replicas"));
-}
 
 Result<double> DurationOption(const Invocation& inv, std::string_view name) {
   auto d = ParseDuration(inv.Get(name));
@@ -134,7 +112,13 @@ Result<Served> Build(Invocation& inv, asio::io_context& io, serve::RealtimeEngin
   if (inv.Has("scenario")) {
     AIINFRA_TRY(source, ScenarioText(inv, ""));
   } else {
-    source = {GeneratedScenario(inv), "--model/--system"};
+    source = {serve::ModelScenarioYaml({.model = inv.Get("model"),
+                                        .system = inv.Get("system"),
+                                        .tp = inv.Get("tp"),
+                                        .replicas = inv.Get("replicas"),
+                                        .weights = inv.Get("weights"),
+                                        .kv_cache = inv.Get("kv-cache")}),
+              "--model/--system"};
   }
   AIINFRA_TRY(sim::Scenario scenario, LoadScenario(inv, source));
   if (scenario.decode) {

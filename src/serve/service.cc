@@ -130,17 +130,20 @@ Result<Service::Job> Service::Parse(Format format, const net::HttpRequest& req) 
       job.prompt_tokens += 3 + ApproxTokenCount(m.content);
     }
   };
+  const auto sampling = [&job](const api::SamplingOptions& o) {
+    job.max_tokens = o.max_tokens;
+    job.min_tokens = o.min_tokens;
+    job.ignore_eos = o.ignore_eos;
+    job.seed = o.seed;
+    job.stream = o.stream;
+    job.include_usage = o.include_usage;
+  };
   switch (format) {
     case Format::kChat: {
       AIINFRA_TRY(api::ChatRequest r, api::ParseChatRequest(body));
       job.model = r.model;
       chat_prompt(r.messages);
-      job.max_tokens = r.sampling.max_tokens;
-      job.min_tokens = r.sampling.min_tokens;
-      job.ignore_eos = r.sampling.ignore_eos;
-      job.seed = r.sampling.seed;
-      job.stream = r.sampling.stream;
-      job.include_usage = r.sampling.include_usage;
+      sampling(r.sampling);
       job.user = r.user;
       break;
     }
@@ -149,12 +152,7 @@ Result<Service::Job> Service::Parse(Format format, const net::HttpRequest& req) 
       job.model = r.model;
       job.prompt = r.prompt;
       job.prompt_tokens = std::max<int64_t>(1, ApproxTokenCount(r.prompt));
-      job.max_tokens = r.sampling.max_tokens;
-      job.min_tokens = r.sampling.min_tokens;
-      job.ignore_eos = r.sampling.ignore_eos;
-      job.seed = r.sampling.seed;
-      job.stream = r.sampling.stream;
-      job.include_usage = r.sampling.include_usage;
+      sampling(r.sampling);
       job.echo_prompt = r.echo;
       prompt_field = "prompt";
       break;

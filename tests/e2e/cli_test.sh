@@ -262,6 +262,16 @@ check sim-closed-loop-bound awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($
 expect sim-planner-with-hpa 3 --err 'the planner sizes the pools itself' -- sim \
   "$src/data/scenarios/llama-70b-hpa.yaml" --set 'planner={ttft: 1s, itl: 50ms}'
 
+# `serve`: what it refuses, before it listens (interop/serve_test.sh drives a running one).
+expect serve-disaggregated 3 --err 'decode.system: serve runs one aggregated pool' -- serve \
+  --scenario "$src/data/scenarios/default.yaml" --port 0
+expect serve-fixed-and-scenario 2 --err 'give one or the other' -- serve \
+  --scenario "$src/data/scenarios/llama-70b-hpa.yaml" --ttft 40ms --port 0
+expect serve-bad-rate 2 --err 'error-rate must be in \[0, 1\]' -- serve --error-rate 2 --port 0
+expect serve-unknown-model 3 --err 'model: unknown model "nope"' -- serve --model nope --port 0
+expect serve-runs 0 --out 'served 0 generations' --err 'listening on http://127.0.0.1:' -- serve \
+  --port 0 --duration 200ms
+
 # `bench`: nothing listens on port 1 of loopback, so every request is a connection error, counted
 # and reported; bad options are usage errors.
 expect bench-unreachable 0 --out '^errors: 3 x connection' \
