@@ -7,7 +7,9 @@
 // Open loop sends each request at its scheduled time whatever is in flight (the load does not
 // slow down when the server does: that is what exposes queueing); the gap between scheduled
 // and actual send times is measured and reported. Connections are kept alive and reused; a new
-// one is opened when none is idle.
+// one is opened when none is idle. Before its clock starts, an open loop opens as many
+// connections as requests fall due in its first 100 ms (at most 1,000), so the first sends do
+// not wait behind a burst of connection setups.
 //
 // Ramp-up (`ramp_up` seconds): open loop, the rate grows linearly from 0 to the process's rate
 // over the ramp, then stays: the base process's arrival at u (its own clock) is sent at
