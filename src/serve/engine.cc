@@ -186,8 +186,10 @@ void RealtimeEngine::StepEnded(size_t i) {
   Slot& s = slots_[i];
   Sink sink(*this);
   const double end = std::chrono::duration<double>(s.step_end - start_).count();
+  // Still "stepping" while the step's tokens are handed out: a callback that submits or
+  // cancels must not start this replica's next step inside FinishStep.
+  s.replica->FinishStep(end, sink);
   s.stepping = false;
-  slots_[i].replica->FinishStep(end, sink);
   Kick(i, end);
   MaybeLeave(i);
   Dispatch();
