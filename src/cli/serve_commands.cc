@@ -14,6 +14,7 @@
 #include "cli/app.h"
 #include "cli/perf_options.h"
 #include "cli/scenario_inputs.h"
+#include "common/text.h"
 #include "common/units.h"
 #include "model/footprint.h"
 #include "model/hf_config.h"
@@ -48,13 +49,9 @@ Result<double> Fraction(const Invocation& inv, std::string_view name) {
 
 // A stable digest-looking hex string for /api/tags (the model has no file to hash).
 std::string NameDigest(const std::string& name) {
-  uint64_t h = 0xcbf29ce484222325ull;
   std::string out;
-  for (int round = 0; round < 4; ++round) {
-    for (unsigned char c : name) h = (h ^ c) * 0x100000001b3ull;
-    h = (h ^ static_cast<uint64_t>(round)) * 0x100000001b3ull;
-    out += fmt::format("{:016x}", h);
-  }
+  for (int part = 0; part < 4; ++part)
+    out += fmt::format("{:016x}", Fnv1a64(fmt::format("{}#{}", name, part)));
   return out;
 }
 
@@ -78,8 +75,7 @@ Result<Served> Build(Invocation& inv, asio::io_context& io, serve::RealtimeEngin
   so.echo = inv.Has("echo");
   AIINFRA_TRY(double seed, inv.GetNumber("seed"));
   so.seed = static_cast<uint64_t>(seed);
-  so.started_unix =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  so.started_unix = inv.env.WallTime();
   so.version = Version();
   const bool fixed = inv.Has("ttft") || inv.Has("itl");
   if (fixed && inv.Has("scenario")) {

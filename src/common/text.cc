@@ -25,4 +25,13 @@ std::string ToLowerAscii(std::string_view text) {
   return out;
 }
 
+uint64_t Fnv1a64(std::string_view text) {
+  uint64_t h = 0xcbf29ce484222325ull;  // the offset basis
+  for (const unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ull;  // the FNV prime
+  }
+  return h;
+}
+
 }  // namespace aiinfra

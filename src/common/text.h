@@ -1,6 +1,7 @@
-// Small text helpers shared by parsers of command-line lists ("a,b,c").
+// Small text helpers: command-line lists ("a,b,c"), ASCII case, a stable hash.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,5 +14,9 @@ std::vector<std::string> SplitList(std::string_view text, char separator = ',');
 
 // `text` with ASCII letters lowered (other bytes unchanged, so UTF-8 stays valid).
 std::string ToLowerAscii(std::string_view text);
+
+// The 64-bit FNV-1a hash of `text`: stable across runs and platforms (std::hash is not), for
+// names and keys derived from text.
+uint64_t Fnv1a64(std::string_view text);
 
 }  // namespace aiinfra

@@ -13,6 +13,13 @@ TEST(TextTest, SplitListTrimsAndDropsEmptyItems) {
   EXPECT_EQ(SplitList("one"), std::vector<std::string>{"one"});
 }
 
+TEST(TextTest, Fnv1a64MatchesThePublishedVectors) {
+  // Test vectors of the FNV reference (http://www.isthe.com/chongo/src/fnv/test_fnv.c).
+  EXPECT_EQ(Fnv1a64(""), 0xcbf29ce484222325ull);
+  EXPECT_EQ(Fnv1a64("a"), 0xaf63dc4c8601ec8cull);
+  EXPECT_EQ(Fnv1a64("foobar"), 0x85944171f73967e8ull);
+}
+
 TEST(TextTest, ToLowerAsciiLeavesOtherBytesAlone) {
   EXPECT_EQ(ToLowerAscii("H200-SXM"), "h200-sxm");
   EXPECT_EQ(ToLowerAscii("Ünïcode ÄB"), "Ünïcode Äb");

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "common/text.h"
+
 namespace aiinfra::dra {
 namespace {
 
@@ -12,16 +14,6 @@ constexpr int kMinFeasibleNodesToFind = 100;
 constexpr int kMinFeasibleNodesPercentageToFind = 5;
 
 std::string Key(const std::string& ns, const std::string& name) { return ns + "/" + name; }
-
-// FNV-1a: a stable hash for the generated names' suffix.
-uint64_t Fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 // The node a claim's allocation is pinned to by a `metadata.name In [node]` field selector (the
 // allocator writes that for node-local devices), or "".
@@ -48,7 +40,7 @@ std::string GeneratedClaimName(const std::string& ns, const std::string& pod,
            pod_claim.substr(0, pod_claim.size() * kMaxBaseLen / total);
   }
   static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-  uint64_t h = Fnv1a(ns + "/" + pod + "/" + pod_claim);
+  uint64_t h = Fnv1a64(ns + "/" + pod + "/" + pod_claim);
   std::string suffix;
   for (int i = 0; i < 5; ++i) {
     suffix += kAlphabet[h % (sizeof(kAlphabet) - 1)];

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 
+#include "common/text.h"
+#include "workload/sampling.h"
+
 namespace aiinfra::serve {
 namespace {
 
@@ -48,23 +51,6 @@ void Split(std::string_view text, F&& f) {
       i = end;
     }
   }
-}
-
-// FNV-1a over bytes, then a 64-bit mix (SplitMix64's finalizer) to chain.
-uint64_t Fnv(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-uint64_t Mix(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
 }
 
 // Common words of at most 6 letters: one token each by the rule.
@@ -123,9 +109,9 @@ std::vector<uint64_t> BlockHashes(std::string_view text, int block_size) {
   uint64_t chain = 0;
   int in_block = 0;
   Split(text, [&](size_t start, size_t end, int64_t tokens) {
-    const uint64_t piece = Fnv(text.substr(start, end - start));
+    const uint64_t piece = Fnv1a64(text.substr(start, end - start));
     for (int64_t j = 0; j < tokens; ++j) {
-      chain = Mix(chain ^ (piece + static_cast<uint64_t>(j)));
+      chain = workload::DeriveSeed(chain, piece + static_cast<uint64_t>(j));
       if (++in_block == block_size) {
         out.push_back(chain);
         in_block = 0;
