@@ -53,7 +53,6 @@ void FixedTimingEngine::Tick(uint64_t id) {
   sim::Sequence& seq = *r.seq;
   const double t = r.due;
   ++seq.generated;
-  ++tokens_;
   if (seq.t_first < 0) seq.t_first = t;
   if (r.callbacks.on_token) r.callbacks.on_token(seq, t);
   seq.t_last = t;

@@ -47,7 +47,6 @@ class FixedTimingEngine : public TokenEngine {
   FixedTiming timing_;
   std::chrono::steady_clock::time_point start_;
   std::unordered_map<uint64_t, std::unique_ptr<Request>> requests_;
-  uint64_t tokens_ = 0;
   std::shared_ptr<bool> alive_;
 };
 

@@ -17,25 +17,25 @@ using Json = nlohmann::ordered_json;
 namespace {
 
 constexpr std::string_view kJson = "application/json";
-constexpr std::string_view kNdjson = "application/x-ndjson";
 constexpr std::string_view kText = "text/plain; charset=utf-8";
 
 bool OllamaRoute(std::string_view path) { return path.starts_with("/api/"); }
 
-// Dumps as UTF-8, replacing invalid sequences rather than throwing.
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+}  // namespace
 
-double UnixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+std::string DumpJson(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-}  // namespace
+double Service::UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 ErrorReply ErrorFor(std::string_view path, const api::ApiError& error) {
   ErrorReply r;
   r.status = error.status;
   r.content_type = std::string(kJson);
-  r.body = Dump(OllamaRoute(path) ? api::OllamaErrorJson(error) : api::ErrorJson(error));
+  r.body = DumpJson(OllamaRoute(path) ? api::OllamaErrorJson(error) : api::ErrorJson(error));
   return r;
 }
 
@@ -271,15 +271,15 @@ awaitable<void> Service::Info(const net::HttpRequest& req, net::ResponseWriter& 
     body = Metrics();
     type = "text/plain; version=0.0.4; charset=utf-8";
   } else if (get && path == "/v1/models") {
-    body = Dump(
+    body = DumpJson(
         api::ModelList({{.id = m.id, .created = static_cast<int64_t>(options_.started_unix)}}));
   } else if (get && path == "/api/tags") {
-    body = Dump(api::OllamaTags({m.ollama}));
+    body = DumpJson(api::OllamaTags({m.ollama}));
   } else if (get && path == "/api/ps") {
     // Ollama keeps a model loaded 5 minutes after its last use; this one stays.
-    body = Dump(api::OllamaPs({m.ollama}, UnixNow() + 300, m.size_vram));
+    body = DumpJson(api::OllamaPs({m.ollama}, UnixNow() + 300, m.size_vram));
   } else if (get && path == "/api/version") {
-    body = Dump(Json{{"version", options_.version}});
+    body = DumpJson(Json{{"version", options_.version}});
   } else if (get && path == "/") {
     body = "Ollama is running";
     type = kText;
@@ -301,7 +301,7 @@ awaitable<void> Service::Info(const net::HttpRequest& req, net::ResponseWriter& 
       co_await Reply(w, path, ok.error());
       co_return;
     }
-    body = Dump(api::OllamaShow(m.ollama));
+    body = DumpJson(api::OllamaShow(m.ollama));
   }
   if (body) {
     co_await w.Send(200, type, std::move(*body));

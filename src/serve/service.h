@@ -80,6 +80,10 @@ struct ErrorReply {
 // routes, OpenAI's error object elsewhere.
 ErrorReply ErrorFor(std::string_view path, const api::ApiError& error);
 
+// Every JSON body serve writes: compact, UTF-8, invalid sequences (an echoed prompt's) replaced
+// rather than thrown on.
+std::string DumpJson(const nlohmann::ordered_json& j);
+
 // What the service counted (also in /metrics).
 struct ServiceCounters {
   uint64_t generations = 0;      // generation requests that passed validation
@@ -120,6 +124,8 @@ class Service {
     std::string user;          // session affinity
   };
   struct Flow;
+
+  static double UnixNow();  // wall-clock seconds, for created times and Ollama's timestamps
 
   boost::asio::awaitable<void> Reply(net::ResponseWriter& w, std::string_view path,
                                      const Error& error);

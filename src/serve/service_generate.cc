@@ -12,6 +12,7 @@
 #include "api/sse.h"
 #include "serve/service.h"
 #include "serve/text.h"
+#include "workload/sampling.h"
 
 namespace aiinfra::serve {
 
@@ -21,18 +22,9 @@ using Json = nlohmann::ordered_json;
 
 namespace {
 
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-double UnixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
+// The stream of a request's own "seed": the same seed gives the same text whatever the
+// server's --seed.
+constexpr uint64_t kRequestSeedStream = 0x72657175657374ULL;  // "request"
 
 // Appends `s` as the inside of a JSON string (quotes, backslashes and control characters
 // escaped; UTF-8 passed through, as the chunk's own encoder writes it).
@@ -62,7 +54,7 @@ void AppendEscaped(std::string& out, std::string_view s) {
 struct ChunkTemplate {
   std::string before, after;
   static ChunkTemplate From(const Json& chunk_with_marker) {
-    const std::string text = "data: " + Dump(chunk_with_marker) + "\n\n";
+    const std::string text = "data: " + DumpJson(chunk_with_marker) + "\n\n";
     const size_t at = text.find("\\u0001");
     return {text.substr(0, at), text.substr(at + 6)};
   }
@@ -127,7 +119,8 @@ awaitable<void> Service::Generate(Job job, net::ResponseWriter& w, std::string p
   ++counters_.generations;
   const uint64_t id = next_id_++;
   const uint64_t seed =
-      job.seed ? Mix(static_cast<uint64_t>(*job.seed)) : Mix(options_.seed * 0x100000001b3ull + id);
+      job.seed ? workload::DeriveSeed(static_cast<uint64_t>(*job.seed), kRequestSeedStream)
+               : workload::DeriveSeed(options_.seed, id);
   std::mt19937_64 rng(seed);
   const auto [n_out, finish_reason] = OutputLength(job, rng);
   auto flow = std::make_shared<Flow>(
@@ -164,9 +157,10 @@ awaitable<void> Service::Generate(Job job, net::ResponseWriter& w, std::string p
 
   const bool ollama = job.format == Format::kOllamaChat || job.format == Format::kOllamaGenerate;
   const bool chat = job.format == Format::kChat;
-  api::ResponseHeader h{.id = fmt::format("{}-{:016x}", chat ? "chatcmpl" : "cmpl", Mix(id ^ seed)),
-                        .created = static_cast<int64_t>(UnixNow()),
-                        .model = job.model};
+  api::ResponseHeader h{
+      .id = fmt::format("{}-{:016x}", chat ? "chatcmpl" : "cmpl", workload::DeriveSeed(seed, id)),
+      .created = static_cast<int64_t>(UnixNow()),
+      .model = job.model};
   const std::string marker = "\x01";
   const std::string_view content_type = ollama ? "application/x-ndjson" : "text/event-stream";
   ChunkTemplate tmpl;
@@ -204,7 +198,7 @@ awaitable<void> Service::Generate(Job job, net::ResponseWriter& w, std::string p
           break;
         }
         if (chat)
-          out += "data: " + Dump(api::ChatChunk(h, "", true, std::nullopt, job.include_usage)) +
+          out += "data: " + DumpJson(api::ChatChunk(h, "", true, std::nullopt, job.include_usage)) +
                  "\n\n";
         if (job.echo_prompt) encode(out, job.prompt);
       }
@@ -251,7 +245,7 @@ awaitable<void> Service::Generate(Job job, net::ResponseWriter& w, std::string p
     }
     // Mid-stream: an error event in the route's shape, then the end.
     out = ollama ? api::EncodeNdjson(api::OllamaErrorJson(a))
-                 : "data: " + Dump(api::ErrorJson(a)) + "\n\n";
+                 : "data: " + DumpJson(api::ErrorJson(a)) + "\n\n";
     if (co_await w.Write(out)) co_await w.End();
     co_return;
   }
@@ -286,7 +280,7 @@ awaitable<void> Service::Generate(Job job, net::ResponseWriter& w, std::string p
         break;
     }
     const std::string_view json_type = "application/json";
-    co_await w.Send(200, json_type, Dump(body));
+    co_await w.Send(200, json_type, DumpJson(body));
     co_return;
   }
   out.clear();
@@ -295,15 +289,16 @@ awaitable<void> Service::Generate(Job job, net::ResponseWriter& w, std::string p
   }
   switch (job.format) {
     case Format::kChat:
-      out +=
-          "data: " + Dump(api::ChatChunk(h, "", false, finish_reason, job.include_usage)) + "\n\n";
-      if (job.include_usage) out += "data: " + Dump(api::ChatUsageChunk(h, usage)) + "\n\n";
+      out += "data: " + DumpJson(api::ChatChunk(h, "", false, finish_reason, job.include_usage)) +
+             "\n\n";
+      if (job.include_usage) out += "data: " + DumpJson(api::ChatUsageChunk(h, usage)) + "\n\n";
       out += api::kSseDone;
       break;
     case Format::kCompletion:
-      out +=
-          "data: " + Dump(api::CompletionChunk(h, "", finish_reason, job.include_usage)) + "\n\n";
-      if (job.include_usage) out += "data: " + Dump(api::CompletionUsageChunk(h, usage)) + "\n\n";
+      out += "data: " + DumpJson(api::CompletionChunk(h, "", finish_reason, job.include_usage)) +
+             "\n\n";
+      if (job.include_usage)
+        out += "data: " + DumpJson(api::CompletionUsageChunk(h, usage)) + "\n\n";
       out += api::kSseDone;
       break;
     case Format::kOllamaChat:
