@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <optional>
+#include <tuple>
 
 #include "api/json_fields.h"
 #include "api/ndjson.h"
@@ -151,35 +153,31 @@ boost::asio::awaitable<void> Exchange(net::HttpConnection& connection, const Exc
   int64_t prompt_tokens = -1, output_tokens = -1;
   // Each value of the stream: a timed chunk, and the usage when it comes.
   const auto on_value = [&](const json& value, double t) {
+    // What either API's chunk says: its text, and the token counts once it gives them.
+    std::string text;
+    std::optional<std::pair<int64_t, int64_t>> counts;  // prompt, output
     if (IsOllama(spec.api)) {
       auto c = api::ReadOllamaChunk(value);
       if (!c) {
         broken = c.error().message;
         return;
       }
-      if (!c->text.empty()) {
-        record.AddChunk(t, 1);
-        if (output) output->text += c->text;
-      }
-      if (c->done) {
-        prompt_tokens = c->prompt_eval_count;
-        output_tokens = c->eval_count;
-      }
+      text = std::move(c->text);
+      if (c->done) counts = {c->prompt_eval_count, c->eval_count};
     } else {
       auto c = api::ReadChunk(value);
       if (!c) {
         broken = c.error().message;
         return;
       }
-      if (!c->text.empty()) {
-        record.AddChunk(t, 1);
-        if (output) output->text += c->text;
-      }
-      if (c->usage) {
-        prompt_tokens = c->usage->prompt_tokens;
-        output_tokens = c->usage->completion_tokens;
-      }
+      text = std::move(c->text);
+      if (c->usage) counts = {c->usage->prompt_tokens, c->usage->completion_tokens};
     }
+    if (!text.empty()) {
+      record.AddChunk(t, 1);
+      if (output) output->text += text;
+    }
+    if (counts) std::tie(prompt_tokens, output_tokens) = *counts;
   };
   const auto on_body = [&](std::string_view bytes) {
     const double t = Since(epoch);
