@@ -1,5 +1,6 @@
 #include "host_stats.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -68,6 +69,26 @@ TcpCounts ReadTcpCounts() {
     break;
   }
   return t;
+}
+
+CpuPlan PinClientToFirstCpu() {
+  CpuPlan plan;
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return plan;
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  }
+  plan.cpus = static_cast<int>(cpus.size());
+  if (cpus.size() < 2) return plan;
+  plan.client_cpu = cpus[0];
+  plan.server_cpu = cpus[1];
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(plan.client_cpu, &one);
+  plan.client_pinned = sched_setaffinity(0, sizeof one, &one) == 0;
+  return plan;
 }
 
 }  // namespace aiinfra::bench

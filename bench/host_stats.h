@@ -26,4 +26,13 @@ struct TcpCounts {
 };
 TcpCounts ReadTcpCounts();
 
+// The CPUs this process may use, and the calling thread pinned to the first of them when there
+// are two or more (the client's core; the second is for the endpoint or server thread).
+struct CpuPlan {
+  int cpus = 0;
+  int client_cpu = -1, server_cpu = -1;
+  bool client_pinned = false;
+};
+CpuPlan PinClientToFirstCpu();
+
 }  // namespace aiinfra::bench

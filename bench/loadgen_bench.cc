@@ -50,6 +50,7 @@
 #include "aiohttp_baseline.h"
 #include "host_stats.h"
 #include "loadgen/load.h"
+#include "net/http_server.h"
 #include "sse_endpoint.h"
 
 namespace aiinfra::bench {
@@ -421,31 +422,14 @@ void Prepare() {
     const rlimit raised{want, want};  // allowed with CAP_SYS_RESOURCE (root)
     if (setrlimit(RLIMIT_NOFILE, &raised) == 0) s.raised_hard = true;
   }
-  getrlimit(RLIMIT_NOFILE, &lim);
-  if (lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
-  getrlimit(RLIMIT_NOFILE, &lim);
-  s.nofile = lim.rlim_cur == RLIM_INFINITY ? want : lim.rlim_cur;
+  const uint64_t soft = net::RaiseOpenFileLimit();
+  s.nofile = soft == RLIM_INFINITY ? want : static_cast<rlim_t>(soft);
 
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
-    std::vector<int> cpus;
-    for (int c = 0; c < CPU_SETSIZE; ++c) {
-      if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-    }
-    s.cpus = static_cast<int>(cpus.size());
-    if (cpus.size() >= 2) {
-      s.client_cpu = cpus[0];
-      s.server_cpu = cpus[1];
-      cpu_set_t one;
-      CPU_ZERO(&one);
-      CPU_SET(s.client_cpu, &one);
-      s.client_pinned = sched_setaffinity(0, sizeof one, &one) == 0;
-    }
-  }
+  const CpuPlan plan = PinClientToFirstCpu();
+  s.cpus = plan.cpus;
+  s.client_cpu = plan.client_cpu;
+  s.server_cpu = plan.server_cpu;
+  s.client_pinned = plan.client_pinned;
 }
 
 const char* Verdict(bool ok) { return ok ? "PASS" : "MISS"; }

@@ -62,6 +62,7 @@
 
 #include "host_stats.h"
 #include "loadgen/load.h"
+#include "net/http_server.h"
 #include "serve/engine.h"
 #include "serve/fixed_engine.h"
 #include "serve_replicas.h"
@@ -308,31 +309,12 @@ BENCHMARK(BM_ServeReplicas2000)->Unit(benchmark::kSecond)->UseRealTime()->Iterat
 
 void Prepare() {
   Setup& s = TheSetup();
-  rlimit lim{};
-  getrlimit(RLIMIT_NOFILE, &lim);
-  if (lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
-  getrlimit(RLIMIT_NOFILE, &lim);
-  s.nofile = lim.rlim_cur;
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
-    std::vector<int> cpus;
-    for (int c = 0; c < CPU_SETSIZE; ++c) {
-      if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-    }
-    s.cpus = static_cast<int>(cpus.size());
-    if (cpus.size() >= 2) {
-      s.client_cpu = cpus[0];
-      s.server_cpu = cpus[1];
-      cpu_set_t one;
-      CPU_ZERO(&one);
-      CPU_SET(s.client_cpu, &one);
-      s.client_pinned = sched_setaffinity(0, sizeof one, &one) == 0;
-    }
-  }
+  s.nofile = static_cast<rlim_t>(net::RaiseOpenFileLimit());
+  const CpuPlan plan = PinClientToFirstCpu();
+  s.cpus = plan.cpus;
+  s.client_cpu = plan.client_cpu;
+  s.server_cpu = plan.server_cpu;
+  s.client_pinned = plan.client_pinned;
 }
 
 void PrintWait(double client, double server, double wall) {
