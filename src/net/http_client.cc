@@ -5,9 +5,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
+#include <iterator>
+#include <optional>
 
 #include "common/text.h"
 
@@ -74,6 +77,9 @@ struct HttpConnection::Impl {
   ClientOptions options;
   std::string host;
   bool reusable = true;
+  std::string out;                              // the request being sent (Send), kept until written
+  size_t written = 0;                           // bytes of `out` on the wire
+  std::optional<Error> send_error;              // Send's failure, for Response to report
   std::chrono::steady_clock::time_point armed;  // when the deadline was last set
 
   // Sets the deadline io_timeout ahead, unless that was done less than a quarter of it ago:
@@ -118,26 +124,85 @@ awaitable<Result<std::unique_ptr<HttpConnection>>> HttpConnection::Connect(
 }
 
 awaitable<Result<ClientResponse>> HttpConnection::Request(
-    std::string_view method, std::string_view target, std::string body,
+    std::string_view method, std::string_view target, std::string_view body,
     const std::map<std::string, std::string>& headers,
     const std::function<void(std::string_view)>& on_body,
     const std::function<void(int)>& on_status) {
+  if (Status sent = Send(method, target, body, headers); !sent) co_return Fail(sent.error());
+  co_return co_await Response(on_body, on_status);
+}
+
+Status HttpConnection::Send(std::string_view method, std::string_view target, std::string_view body,
+                            const std::map<std::string, std::string>& headers) {
   Impl& c = *impl_;
-  if (!c.reusable) co_return Fail(ErrorCode::kInternal, "the connection was closed");
+  c.out.clear();
+  c.written = 0;
+  c.send_error.reset();
+  const auto fail = [&](Error error) {
+    c.send_error = error;
+    return Fail(std::move(error));
+  };
+  if (!c.reusable) return fail(Error{ErrorCode::kInternal, "the connection was closed", {}});
+  const auto unsafe = [](std::string_view text) {
+    return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+  };
+  if (unsafe(method) || unsafe(target) || method.empty() || target.empty()) {
+    return fail(
+        Error{ErrorCode::kInvalidInput, "the request line holds CR, LF or NUL, or is empty", {}});
+  }
+  bool has_host = false, has_agent = false;
+  for (const auto& [name, value] : headers) {
+    if (name.empty() || unsafe(name) || unsafe(value) || name.find(':') != std::string::npos) {
+      return fail(Error{ErrorCode::kInvalidInput,
+                        fmt::format("header '{}': names and values cannot hold CR, LF or NUL, "
+                                    "and names need a character and no ':'",
+                                    name),
+                        {}});
+    }
+    const std::string lower = ToLowerAscii(name);
+    has_host |= lower == "host";
+    has_agent |= lower == "user-agent";
+  }
   c.reusable = false;  // until this response completes and allows another
-  http::request<http::string_body> req;
-  req.method_string(beast::string_view(method.data(), method.size()));
-  req.target(beast::string_view(target.data(), target.size()));
-  req.version(11);
-  req.set(http::field::host, c.host);
-  req.set(http::field::user_agent, "aiinfra");
-  for (const auto& [name, value] : headers) req.set(name, value);
-  req.body() = std::move(body);
-  req.prepare_payload();
+  std::string& out = c.out;
+  out.reserve(256 + body.size());
+  fmt::format_to(std::back_inserter(out), "{} {} HTTP/1.1\r\n", method, target);
+  if (!has_host) fmt::format_to(std::back_inserter(out), "Host: {}\r\n", c.host);
+  if (!has_agent) out += "User-Agent: aiinfra\r\n";
+  for (const auto& [name, value] : headers) {
+    const std::string lower = ToLowerAscii(name);
+    // The framing is this function's: the body's own length, never chunked.
+    if (lower == "content-length" || lower == "transfer-encoding") continue;
+    fmt::format_to(std::back_inserter(out), "{}: {}\r\n", name, value);
+  }
+  if (!body.empty() || (method != "GET" && method != "HEAD")) {
+    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", body.size());
+  }
+  out += "\r\n";
+  out.append(body);
   beast::error_code ec;
-  c.Arm();
-  co_await http::async_write(c.stream, req, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return Fail(Failed("sending the request", ec));
+  tcp::socket& socket = c.stream.socket();
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  if (!ec) c.written = socket.write_some(asio::buffer(out), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  if (ec) return fail(Failed("sending the request", ec));
+  return {};
+}
+
+awaitable<Result<ClientResponse>> HttpConnection::Response(
+    const std::function<void(std::string_view)>& on_body,
+    const std::function<void(int)>& on_status) {
+  Impl& c = *impl_;
+  if (c.send_error) co_return Fail(*c.send_error);
+  beast::error_code ec;
+  if (c.written < c.out.size()) {
+    c.Arm();
+    co_await asio::async_write(c.stream,
+                               asio::buffer(c.out.data() + c.written, c.out.size() - c.written),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return Fail(Failed("sending the request", ec));
+    c.written = c.out.size();
+  }
 
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(c.options.max_body_bytes);

@@ -56,13 +56,26 @@ class HttpConnection {
       ClientOptions options = {});
   ~HttpConnection();
 
-  // Sends one request and reads its response. With `on_body`, each piece of the body is passed
-  // as it arrives (chunk framing removed) and the response's body stays empty; `on_status`
-  // gets the status as soon as the header is read, before any of the body. kInternal when the
-  // connection fails or a limit passes; the connection is then unusable.
+  // Sends one request and reads its response: Send, then Response. With `on_body`, each piece
+  // of the body is passed as it arrives (chunk framing removed) and the response's body stays
+  // empty; `on_status` gets the status as soon as the header is read, before any of the body.
+  // kInternal when the connection fails or a limit passes; the connection is then unusable.
   boost::asio::awaitable<Result<ClientResponse>> Request(
-      std::string_view method, std::string_view target, std::string body,
+      std::string_view method, std::string_view target, std::string_view body,
       const std::map<std::string, std::string>& headers = {},
+      const std::function<void(std::string_view)>& on_body = {},
+      const std::function<void(int)>& on_status = {});
+
+  // The two halves of Request, for a caller that must put a request on the wire at a given
+  // moment (a load generator's schedule) without waiting for its turn in the event loop:
+  // Send writes the request now, as much of it as the socket takes without blocking (all of
+  // it on an idle connection, short of a body larger than the socket's buffer); Response
+  // writes any rest, then reads the answer. kInvalidInput for a header name or value holding
+  // CR, LF or NUL; kInternal when the connection is not reusable or the write fails, which
+  // Response then reports too.
+  Status Send(std::string_view method, std::string_view target, std::string_view body,
+              const std::map<std::string, std::string>& headers = {});
+  boost::asio::awaitable<Result<ClientResponse>> Response(
       const std::function<void(std::string_view)>& on_body = {},
       const std::function<void(int)>& on_status = {});
 

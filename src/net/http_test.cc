@@ -155,6 +155,51 @@ TEST(HttpTest, RequestsOnAKeptAliveConnection) {
   });
 }
 
+TEST(HttpTest, SendWritesNowAndResponseWritesTheRestAndReads) {
+  WithServer({}, [](HttpServer& server, asio::io_context&) -> awaitable<void> {
+    auto c = co_await Connect(server);
+    // Send, then Response: the same answer as Request.
+    const std::map<std::string, std::string> headers{{"X-Test", "split"}};
+    EXPECT_TRUE(c->Send("POST", "/echo", "now", headers));
+    auto small = co_await c->Response();
+    EXPECT_TRUE(small) << small.error().message;
+    if (!small) co_return;
+    EXPECT_EQ(small->body, "POST now");
+    EXPECT_EQ(small->headers["x-seen-header"], "split");
+    // A body larger than a socket buffer: Send writes what fits, Response the rest.
+    const std::string big(3 * 1024 * 1024, 'b');
+    EXPECT_TRUE(c->Send("POST", "/echo", big));
+    auto large = co_await c->Response();
+    EXPECT_TRUE(large) << large.error().message;
+    if (!large) co_return;
+    EXPECT_EQ(large->body.size(), big.size() + 5);
+    EXPECT_EQ(large->body.substr(0, 8), "POST bbb");
+    // A header that would inject another is refused before anything is written, and Response
+    // reports the same error instead of waiting for an answer that cannot come.
+    const std::map<std::string, std::string> injected{{"X-Test", "a\r\nX-Admin: 1"}};
+    const Status bad = c->Send("GET", "/echo", "", injected);
+    EXPECT_FALSE(bad);
+    if (!bad) {
+      EXPECT_EQ(bad.error().code, ErrorCode::kInvalidInput);
+    }
+    auto refused = co_await c->Response();
+    EXPECT_FALSE(refused);
+    if (!refused) {
+      EXPECT_NE(refused.error().message.find("X-Test"), std::string::npos);
+    }
+    const std::map<std::string, std::string> colon{{"X:Y", "v"}};
+    EXPECT_FALSE(c->Send("GET", "/echo", "", colon));
+    // Nothing went out, so the connection still serves.
+    EXPECT_TRUE(c->reusable());
+    auto after = co_await c->Request("GET", "/echo", "");
+    EXPECT_TRUE(after) << after.error().message;
+    if (after) {
+      EXPECT_EQ(after->body, "GET ");
+    }
+    EXPECT_EQ(server.stats().connections_accepted, 1u);
+  });
+}
+
 TEST(HttpTest, StreamedChunksArriveAsTheyAreWritten) {
   WithServer({}, [](HttpServer& server, asio::io_context&) -> awaitable<void> {
     auto c = co_await Connect(server);
