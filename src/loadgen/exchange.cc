@@ -140,11 +140,24 @@ std::string SyntheticPrompt(int64_t words, uint64_t seed) {
 boost::asio::awaitable<void> Exchange(net::HttpConnection& connection, const ExchangeSpec& spec,
                                       std::chrono::steady_clock::time_point epoch,
                                       metrics::RequestRecord& record, ExchangeOutput* output) {
+  StartExchange(connection, spec);
+  co_await FinishExchange(connection, spec, epoch, record, output);
+}
+
+void StartExchange(net::HttpConnection& connection, const ExchangeSpec& spec) {
   std::map<std::string, std::string> headers = spec.headers;
   headers["Content-Type"] = "application/json";
   headers["Accept"] = IsOllama(spec.api) ? "application/x-ndjson" : "text/event-stream";
-  const std::string path = spec.path.empty() ? std::string(DefaultPath(spec.api)) : spec.path;
+  const std::string_view path = spec.path.empty() ? DefaultPath(spec.api) : spec.path;
+  // A failure stays with the connection: FinishExchange's Response reports it.
+  [[maybe_unused]] const Status sent = connection.Send("POST", path, RequestBody(spec), headers);
+}
 
+boost::asio::awaitable<void> FinishExchange(net::HttpConnection& connection,
+                                            const ExchangeSpec& spec,
+                                            std::chrono::steady_clock::time_point epoch,
+                                            metrics::RequestRecord& record,
+                                            ExchangeOutput* output) {
   api::SseParser sse;
   api::NdjsonParser ndjson;
   std::string error_body;
@@ -202,9 +215,11 @@ boost::asio::awaitable<void> Exchange(net::HttpConnection& connection, const Exc
     if (!s) broken = s.error().message;
   };
 
-  auto response = co_await connection.Request(
-      "POST", path, RequestBody(spec), headers, [&](std::string_view bytes) { on_body(bytes); },
-      [&](int s) { status = s; });
+  const std::function<void(std::string_view)> body_fn = [&](std::string_view bytes) {
+    on_body(bytes);
+  };
+  const std::function<void(int)> status_fn = [&](int s) { status = s; };
+  auto response = co_await connection.Response(body_fn, status_fn);
   const double t_end = Since(epoch);
   if (!response) {
     record.FinishError(t_end, 0, "connection");

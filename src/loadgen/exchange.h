@@ -69,10 +69,23 @@ struct ExchangeOutput {
 // Sends the request on `connection` and records its answer into `record` (whose t_send the
 // caller set), times in seconds since `epoch`; fills `output` when given. Never fails: a
 // refused or broken request is a record with Outcome::kError (http_status 0 and error_type
-// "connection" for transport errors).
+// "connection" for transport errors). Exchange is StartExchange then FinishExchange.
 boost::asio::awaitable<void> Exchange(net::HttpConnection& connection, const ExchangeSpec& spec,
                                       std::chrono::steady_clock::time_point epoch,
                                       metrics::RequestRecord& record,
                                       ExchangeOutput* output = nullptr);
+
+// Puts the request on the wire now, from outside any coroutine (net::HttpConnection::Send):
+// what an open loop calls at a request's scheduled time. A failure is left for FinishExchange
+// to record.
+void StartExchange(net::HttpConnection& connection, const ExchangeSpec& spec);
+
+// Reads the answer to the request StartExchange sent (and writes what the socket did not take
+// at once), as Exchange does.
+boost::asio::awaitable<void> FinishExchange(net::HttpConnection& connection,
+                                            const ExchangeSpec& spec,
+                                            std::chrono::steady_clock::time_point epoch,
+                                            metrics::RequestRecord& record,
+                                            ExchangeOutput* output = nullptr);
 
 }  // namespace aiinfra::loadgen

@@ -7,12 +7,15 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 
@@ -47,50 +50,56 @@ struct Meta {
   int prefix_group = -1;
 };
 
-// The open loop's clock: waits for a due time on a timerfd of its own, watched by the event
-// loop as a descriptor. Why not an Asio timer: the loop runs the handlers of one epoll wake-up
-// in order, descriptors first and expired timers after all of them, so at a high request rate a
-// send due in the middle of a burst of streamed chunks would wait for the whole burst (the
-// send-time error p99 grew to milliseconds). As a descriptor, the send takes its place among the
-// events in the order they became ready: only the chunks that arrived before it go first.
-class SendClock {
+// The schedule's alarm: a timerfd watched by the event loop as a descriptor, armed for the next
+// due time, so that a loop with nothing to do wakes when a request falls due. Its handler does
+// nothing: Runner::Drive sends what is due between two handlers, whichever woke it.
+class Alarm {
  public:
-  explicit SendClock(asio::io_context& io)
+  explicit Alarm(asio::io_context& io)
       : fd_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)), desc_(io) {
     if (fd_ >= 0) desc_.assign(fd_);
   }
-  ~SendClock() {
+  ~Alarm() {
     boost::system::error_code ec;
     desc_.close(ec);  // closes fd_
   }
-  SendClock(const SendClock&) = delete;
-  SendClock& operator=(const SendClock&) = delete;
+  Alarm(const Alarm&) = delete;
+  Alarm& operator=(const Alarm&) = delete;
 
-  // Returns at `due` (steady_clock is CLOCK_MONOTONIC), at once when it has passed. Falls back
-  // to an Asio timer if no timerfd could be made.
-  awaitable<void> Until(Clock::time_point due) {
-    if (Clock::now() >= due) co_return;
-    if (fd_ < 0) {
-      asio::steady_timer timer(desc_.get_executor());
-      timer.expires_at(due);
-      co_await timer.async_wait(asio::use_awaitable);
-      co_return;
+  bool ok() const { return fd_ >= 0; }
+
+  // Rings at `due` (steady_clock is CLOCK_MONOTONIC); a system call only when it changes.
+  void Set(Clock::time_point due) {
+    if (due != armed_) {
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due.time_since_epoch());
+      itimerspec spec{};
+      spec.it_value.tv_sec = static_cast<time_t>(ns.count() / 1'000'000'000);
+      spec.it_value.tv_nsec = static_cast<long>(ns.count() % 1'000'000'000);
+      timerfd_settime(fd_, TFD_TIMER_ABSTIME, &spec, nullptr);
+      armed_ = due;
     }
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due.time_since_epoch());
-    itimerspec spec{};
-    spec.it_value.tv_sec = static_cast<time_t>(ns.count() / 1'000'000'000);
-    spec.it_value.tv_nsec = static_cast<long>(ns.count() % 1'000'000'000);
-    timerfd_settime(fd_, TFD_TIMER_ABSTIME, &spec, nullptr);
+    if (!waiting_) {
+      waiting_ = true;
+      desc_.async_wait(
+          asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code&) {
+            waiting_ = false;
+            uint64_t expirations = 0;
+            [[maybe_unused]] const ssize_t n = read(fd_, &expirations, sizeof expirations);
+          });
+    }
+  }
+
+  // Rings no more; the loop can then run out of work.
+  void Off() {
     boost::system::error_code ec;
-    co_await desc_.async_wait(asio::posix::descriptor_base::wait_read,
-                              asio::redirect_error(asio::use_awaitable, ec));
-    uint64_t expirations = 0;
-    [[maybe_unused]] const ssize_t n = read(fd_, &expirations, sizeof expirations);
+    desc_.cancel(ec);
   }
 
  private:
   int fd_;
   asio::posix::stream_descriptor desc_;
+  Clock::time_point armed_{};
+  bool waiting_ = false;
 };
 
 int64_t Words(const std::string& text) {
@@ -135,18 +144,19 @@ class Runner {
       const auto rows = static_cast<uint64_t>(trace_->rows());
       planned_ = planned_ ? std::min(planned_, rows) : rows;
       result_.warnings = trace_->warnings();
-      asio::co_spawn(io_, TraceLoop(), asio::detached);
     } else if (spec_.arrivals) {
-      auto process = workload::MakeArrivalProcess(*spec_.arrivals, spec_.seed);
-      if (!process) return Fail(process.error());
-      asio::co_spawn(io_, OpenLoop(std::move(*process)), asio::detached);
+      AIINFRA_TRY(process_, workload::MakeArrivalProcess(*spec_.arrivals, spec_.seed));
     } else {
       const int users = std::max(spec_.concurrency, 1);
       for (int i = 0; i < users; ++i) {
         asio::co_spawn(io_, User(spec_.ramp_up * i / users), asio::detached);
       }
     }
-    io_.run();
+    if (trace_ || process_) {
+      AIINFRA_CHECK_OK(Drive());
+    } else {
+      io_.run();
+    }
     if (trace_error_) return Fail(*trace_error_);
     result_.wall_seconds = Since();
     if (!lags_.empty()) {
@@ -209,23 +219,81 @@ class Runner {
     co_return std::move(*c);
   }
 
-  // One request: exchange, record, observer.
-  awaitable<SendOutcome> Send(uint64_t n, ExchangeSpec request, Meta meta) {
-    metrics::RequestRecord record(Since(), spec_.keep_chunks);
+  // A request numbered and built, not yet sent.
+  struct Planned {
+    uint64_t n = 0;
+    ExchangeSpec request;
+    Meta meta;
+  };
+
+  // A request issued: its record, whose t_send is the issue time, and the connection it was
+  // written on (null when none was idle: Send connects first).
+  struct Issued {
+    std::unique_ptr<net::HttpConnection> connection;
+    metrics::RequestRecord record;
+  };
+
+  // Numbers and builds turn `turn` of conversation `session_id`, due at `due`: nullopt once a
+  // limit stops it. `context` is the conversation's tokens so far.
+  std::optional<Planned> Plan(uint64_t session_id, int turn, double due,
+                              const std::vector<Message>& history, int64_t context) {
+    if (!Allowed(next_, due)) return std::nullopt;
+    Planned p;
+    p.n = next_++;
+    ++result_.sent;
+    if (turn == 0) ++result_.sessions;
+    const PromptDraw draw = prompts_.Draw(p.n);
+    p.request = spec_.request;
+    p.request.history = history;
+    p.request.prompt = turn == 0 ? prompts_.Text(p.n, draw) : prompts_.TurnText(p.n, draw.input);
+    p.request.max_tokens = draw.output;
+    p.meta = Meta{.session = session_id,
+                  .turn = turn,
+                  .scheduled = due,
+                  .planned_input = context + Words(p.request.prompt),
+                  .planned_output = draw.output,
+                  .prefix_group = draw.prefix_group};
+    return p;
+  }
+
+  // Issues a request now, from the loop rather than a coroutine: written at once on an idle
+  // connection (a coroutine would wait for its turn behind every handler queued before it).
+  Issued IssueNow(const ExchangeSpec& request) {
+    Issued issued{nullptr, metrics::RequestRecord(Since(), spec_.keep_chunks)};
+    if (!idle_.empty()) {
+      issued.connection = std::move(idle_.back());
+      idle_.pop_back();
+      StartExchange(*issued.connection, request);
+    }
+    return issued;
+  }
+
+  // One request, issued now unless `issued` says it was: exchange, record, observer.
+  awaitable<SendOutcome> Send(Planned planned, std::optional<Issued> issued) {
+    if (!issued)
+      issued.emplace(Issued{nullptr, metrics::RequestRecord(Since(), spec_.keep_chunks)});
+    metrics::RequestRecord& record = issued->record;
     ExchangeOutput out;
-    auto connection = co_await Take();
+    std::unique_ptr<net::HttpConnection> connection = std::move(issued->connection);
+    const bool written = connection != nullptr;
+    if (!written) connection = co_await Take();
     if (!connection) {
       record.FinishError(Since(), 0, "connection");
       out.error = fmt::format("cannot connect to {}:{}", url_.host, url_.port);
     } else {
-      co_await Exchange(*connection, request, epoch_, record, &out);
+      if (written) {
+        co_await FinishExchange(*connection, planned.request, epoch_, record, &out);
+      } else {
+        co_await Exchange(*connection, planned.request, epoch_, record, &out);
+      }
       if (connection->reusable()) idle_.push_back(std::move(connection));
     }
     collector_.Add(record);
     const bool ok = record.outcome() == metrics::Outcome::kOk;
+    const Meta& meta = planned.meta;
     if (on_request_) {
       on_request_(SentRequest{.record = record,
-                              .id = n,
+                              .id = planned.n,
                               .session = meta.session,
                               .turn = meta.turn,
                               .scheduled = meta.scheduled,
@@ -246,38 +314,34 @@ class Runner {
     co_return o;
   }
 
-  // One conversation of spec_.turns requests; turn 0 is due at `scheduled` (open loop) or now.
-  // False once a limit stopped it (the caller starts no more), true otherwise.
-  awaitable<bool> Session(uint64_t session_id, double scheduled) {
+  // One conversation of spec_.turns requests. Turn 0 is `first` when given (open loop: issued
+  // by the loop as `issued`), else planned now. False once a limit stopped it (the caller
+  // starts no more), true otherwise.
+  awaitable<bool> Session(uint64_t session_id, std::optional<Planned> first,
+                          std::optional<Issued> issued) {
     workload::Rng think_rng(
         workload::DeriveSeed(workload::DeriveSeed(spec_.seed, kThinkStream), session_id));
     std::vector<Message> history;
     int64_t context = 0;  // tokens of the conversation so far
     for (int turn = 0; turn < spec_.turns; ++turn) {
-      double due = scheduled;
-      if (turn > 0) {
-        const double think = std::max(0.0, spec_.think_time.SampleReal(think_rng));
-        due = Since() + think;
-        if (spec_.duration > 0 && due >= spec_.duration) co_return false;
-        co_await SleepUntil(due);
+      std::optional<Planned> planned;
+      if (turn == 0 && first) {
+        planned = std::move(first);
+      } else {
+        double due = Since();
+        if (turn > 0) {
+          const double think = std::max(0.0, spec_.think_time.SampleReal(think_rng));
+          due += think;
+          if (spec_.duration > 0 && due >= spec_.duration) co_return false;
+          co_await SleepUntil(due);
+        }
+        planned = Plan(session_id, turn, due, history, context);
+        if (!planned) co_return false;
       }
-      if (!Allowed(next_, due)) co_return false;
-      const uint64_t n = next_++;
-      ++result_.sent;
-      if (turn == 0) ++result_.sessions;
-      const PromptDraw draw = prompts_.Draw(n);
-      ExchangeSpec request = spec_.request;
-      request.history = history;
-      request.prompt = turn == 0 ? prompts_.Text(n, draw) : prompts_.TurnText(n, draw.input);
-      request.max_tokens = draw.output;
-      Meta meta{.session = session_id,
-                .turn = turn,
-                .scheduled = due,
-                .planned_input = context + Words(request.prompt),
-                .planned_output = draw.output,
-                .prefix_group = draw.prefix_group};
-      const std::string prompt = request.prompt;
-      SendOutcome o = co_await Send(n, std::move(request), meta);
+      const std::string prompt = planned->request.prompt;
+      std::optional<Issued> now;
+      if (turn == 0) now = std::move(issued);
+      SendOutcome o = co_await Send(std::move(*planned), std::move(now));
       if (!o.ok) co_return true;
       context = o.prompt_tokens + o.answer_tokens;
       if (turn + 1 < spec_.turns) {
@@ -288,21 +352,6 @@ class Runner {
     co_return true;
   }
 
-  // Open loop: a session (of one request, without turns) per arrival.
-  awaitable<void> OpenLoop(std::unique_ptr<workload::ArrivalProcess> process) {
-    SendClock clock(io_);
-    const auto turns = static_cast<uint64_t>(std::max(spec_.turns, 1));
-    for (uint64_t k = 0;; ++k) {
-      const double t = RampTime(process->Next(), spec_.ramp_up);
-      if (!std::isfinite(t)) break;
-      if (spec_.num_requests > 0 && k * turns >= static_cast<uint64_t>(spec_.num_requests)) break;
-      if (spec_.duration > 0 && t >= spec_.duration) break;
-      co_await clock.Until(At(t));
-      lags_.push_back(std::max(0.0, Since() - t));
-      asio::co_spawn(io_, Detach(Session(k, t)), asio::detached);
-    }
-  }
-
   awaitable<void> Detach(awaitable<bool> session) { co_await std::move(session); }
 
   // Closed loop: one conversation after another from `start` on.
@@ -311,45 +360,115 @@ class Runner {
     if (start > 0) co_await SleepUntil(start);
     for (bool more = true; more;) {
       const uint64_t id = sessions_++;
-      more = co_await Session(id, Since());
+      std::optional<Planned> none;
+      std::optional<Issued> not_issued;
+      more = co_await Session(id, std::move(none), std::move(not_issued));
     }
   }
 
-  awaitable<void> TraceLoop() {
-    SendClock clock(io_);
-    for (;;) {
+  // The open loop's or the trace's next request: when it is due (seconds since the start)
+  // and, for a trace, its row. Nullopt when the schedule is over.
+  struct Scheduled {
+    double t = 0;
+    std::optional<workload::RequestSpec> row;
+  };
+
+  std::optional<Scheduled> NextScheduled() {
+    if (schedule_over_) return std::nullopt;
+    if (trace_) {
       auto next = trace_->Next();
       if (!next) {
         trace_error_ = next.error();
-        break;
+        return std::nullopt;
       }
-      if (!*next) break;
-      const workload::RequestSpec& row = **next;
-      if (!Allowed(next_, row.arrival)) break;
-      const uint64_t n = next_++;
-      co_await clock.Until(At(row.arrival));
-      lags_.push_back(std::max(0.0, Since() - row.arrival));
+      if (!*next || !Allowed(next_, (*next)->arrival)) return std::nullopt;
+      return Scheduled{(*next)->arrival, **next};
+    }
+    const auto turns = static_cast<uint64_t>(std::max(spec_.turns, 1));
+    const double t = RampTime(process_->Next(), spec_.ramp_up);
+    if (!std::isfinite(t)) return std::nullopt;
+    if (spec_.num_requests > 0 && opened_ * turns >= static_cast<uint64_t>(spec_.num_requests)) {
+      return std::nullopt;
+    }
+    if (spec_.duration > 0 && t >= spec_.duration) return std::nullopt;
+    return Scheduled{t, std::nullopt};
+  }
+
+  // Sends `due` now: a trace's row as one request, an arrival as the first turn of a session.
+  void Issue(Scheduled due) {
+    std::optional<Planned> planned;
+    uint64_t session = 0;
+    if (due.row) {
+      const workload::RequestSpec& row = *due.row;
+      planned.emplace();
+      planned->n = next_++;
       ++result_.sent;
       ++result_.sessions;
-      ExchangeSpec request = spec_.request;
-      request.max_tokens = row.output_tokens;
+      planned->request = spec_.request;
+      planned->request.max_tokens = row.output_tokens;
       if (row.prefix_hashes.empty()) {
-        request.prompt = prompts_.TurnText(n, row.input_tokens);
+        planned->request.prompt = prompts_.TurnText(planned->n, row.input_tokens);
       } else {
         auto text = FromBlocks(row.prefix_hashes, row.hash_block_tokens, row.input_tokens,
-                               workload::DeriveSeed(spec_.seed, n));
+                               workload::DeriveSeed(spec_.seed, planned->n));
         if (!text) {
           trace_error_ = text.error();
-          break;
+          schedule_over_ = true;
+          return;
         }
-        request.prompt = std::move(*text);
+        planned->request.prompt = std::move(*text);
       }
-      Meta meta{.session = n,
-                .scheduled = row.arrival,
-                .planned_input = row.input_tokens,
-                .planned_output = row.output_tokens};
-      asio::co_spawn(io_, Discard(Send(n, std::move(request), meta)), asio::detached);
+      planned->meta = Meta{.session = planned->n,
+                           .scheduled = row.arrival,
+                           .planned_input = row.input_tokens,
+                           .planned_output = row.output_tokens};
+    } else {
+      session = opened_++;
+      planned = Plan(session, 0, due.t, {}, 0);
+      if (!planned) {
+        schedule_over_ = true;
+        return;
+      }
     }
+    Issued issued = IssueNow(planned->request);
+    lags_.push_back(std::max(0.0, issued.record.t_send - due.t));
+    if (due.row) {
+      asio::co_spawn(io_, Discard(Send(std::move(*planned), std::move(issued))), asio::detached);
+    } else {
+      asio::co_spawn(io_, Detach(Session(session, std::move(planned), std::move(issued))),
+                     asio::detached);
+    }
+  }
+
+  // Runs the event loop of an open loop or a trace replay, issuing each request at its time
+  // between two handlers. Why not a coroutine waiting on a timer: the loop runs the handlers of
+  // a wake-up in order, and a coroutine resumed at the due time, and the request it then
+  // spawned, would each wait behind all the handlers queued before them (at thousands of
+  // streamed chunks a second, milliseconds). Between two handlers the wait is one handler.
+  Status Drive() {
+    Alarm alarm(io_);
+    if (!alarm.ok()) {
+      return Fail(ErrorCode::kInternal,
+                  fmt::format("cannot create the send clock's timer: {}", std::strerror(errno)));
+    }
+    // Work for the loop while requests remain to be issued: between two handlers it may have
+    // none in flight, and an io_context that runs out of work stops.
+    auto schedule_work = asio::make_work_guard(io_);
+    std::optional<Scheduled> next = NextScheduled();
+    for (;;) {
+      while (next && Clock::now() >= At(next->t)) {
+        Issue(std::move(*next));
+        next = NextScheduled();
+      }
+      if (next) {
+        alarm.Set(At(next->t));
+      } else {
+        alarm.Off();
+        schedule_work.reset();
+      }
+      if (io_.run_one() == 0) break;
+    }
+    return {};
   }
 
   awaitable<void> Discard(awaitable<SendOutcome> send) { co_await std::move(send); }
@@ -359,6 +478,8 @@ class Runner {
   const PromptMaker& prompts_;
   std::unique_ptr<workload::TraceReader> trace_;
   std::optional<Error> trace_error_;
+  std::unique_ptr<workload::ArrivalProcess> process_;  // open loop
+  bool schedule_over_ = false;
   metrics::MetricsCollector& collector_;
   const std::function<void(const SentRequest&)>& on_request_;
   const std::function<void(uint64_t, uint64_t)>& progress_;
@@ -366,7 +487,7 @@ class Runner {
   Clock::time_point epoch_;
   std::vector<std::unique_ptr<net::HttpConnection>> idle_;
   std::vector<double> lags_;
-  uint64_t next_ = 0, done_ = 0, planned_ = 0, sessions_ = 0;
+  uint64_t next_ = 0, done_ = 0, planned_ = 0, sessions_ = 0, opened_ = 0;
   LoadResult result_;
 };
 

@@ -6,7 +6,8 @@
 //
 // Open loop sends each request at its scheduled time whatever is in flight (the load does not
 // slow down when the server does: that is what exposes queueing); the gap between scheduled
-// and actual send times is measured and reported. Connections are kept alive and reused; a new
+// and actual send times is measured and reported. Open loop and trace replay issue requests
+// from the event loop between two handlers, not from a coroutine queued behind them (README). Connections are kept alive and reused; a new
 // one is opened when none is idle. Before its clock starts, an open loop opens as many
 // connections as requests fall due in its first 100 ms (at most 1,000), so the first sends do
 // not wait behind a burst of connection setups.
