@@ -1,8 +1,10 @@
 #include "host_stats.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -89,6 +91,28 @@ CpuPlan PinClientToFirstCpu() {
   CPU_SET(plan.client_cpu, &one);
   plan.client_pinned = sched_setaffinity(0, sizeof one, &one) == 0;
   return plan;
+}
+
+RealtimeScope::RealtimeScope() {
+  sched_param old{};
+  if (pthread_getschedparam(pthread_self(), &old_policy_, &old) != 0) {
+    why_not_ = "the thread's policy cannot be read";
+    return;
+  }
+  old_priority_ = old.sched_priority;
+  const sched_param rt{.sched_priority = 1};
+  const int err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &rt);
+  active_ = err == 0;
+  if (!active_) {
+    why_not_ = err == EPERM ? "not permitted (needs root, CAP_SYS_NICE or RLIMIT_RTPRIO)"
+                            : "refused by the kernel";
+  }
+}
+
+RealtimeScope::~RealtimeScope() {
+  if (!active_) return;
+  const sched_param old{.sched_priority = old_priority_};
+  pthread_setschedparam(pthread_self(), old_policy_, &old);
 }
 
 }  // namespace aiinfra::bench

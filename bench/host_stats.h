@@ -35,4 +35,26 @@ struct CpuPlan {
 };
 CpuPlan PinClientToFirstCpu();
 
+// The calling thread at real-time priority (SCHED_FIFO 1) while the object lives, where the
+// process may (root, CAP_SYS_NICE or RLIMIT_RTPRIO); its former policy after. Why: kernel
+// threads of normal priority take a CPU for milliseconds at a time (DAMON's kdamond, sampling
+// physical memory, held the client's CPU for 4 to 20 ms twice a second on the development VM),
+// and a load generator's schedule sees each as a burst of late sends. Threads started inside
+// the scope inherit the policy: start the endpoint's before.
+class RealtimeScope {
+ public:
+  RealtimeScope();
+  ~RealtimeScope();
+  RealtimeScope(const RealtimeScope&) = delete;
+  RealtimeScope& operator=(const RealtimeScope&) = delete;
+  bool active() const { return active_; }
+  const char* why_not() const { return why_not_; }  // when not active: the reason
+
+ private:
+  bool active_ = false;
+  const char* why_not_ = "";
+  int old_policy_ = 0;
+  int old_priority_ = 0;
+};
+
 }  // namespace aiinfra::bench
