@@ -19,6 +19,7 @@ packages=(
   libre2-dev         # RE2: CEL's matches() in dra selectors (CEL regex syntax is RE2)
   libboost-dev       # Boost.Asio and Boost.Beast (headers only): src/net's HTTP server and client
   python3-aiohttp    # make bench: loadgen_bench's Python baseline (vllm bench serve's client)
+  python3-numpy      # make bench: quant_bench's numpy baseline; tests/golden/quant scripts
   python3            # the serve soak test (tests/interop/serve_soak.py, standard library only)
   prometheus         # promtool: the serve interop test lints /metrics with `promtool check
                      # metrics` (on a host with systemd this also enables a Prometheus server)

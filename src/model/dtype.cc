@@ -10,7 +10,7 @@ namespace {
 using hw::ComputeDtype;
 
 // Order matches the enum, so Info() is an index.
-const std::array<DtypeInfo, 10> kDtypes = {{
+const std::array<DtypeInfo, 16> kDtypes = {{
     {Dtype::kF32, "f32", 32, ComputeDtype::kBF16, true, false,
      "IEEE 754 single precision: 1 sign, 8 exponent, 23 mantissa bits",
      "https://en.wikipedia.org/wiki/Single-precision_floating-point_format"},
@@ -46,6 +46,28 @@ const std::array<DtypeInfo, 10> kDtypes = {{
      "GGUF Q4_K_M: Q4_K super-blocks (4.5 bits) with some tensors in Q6_K; 4.8944 bits per weight "
      "averaged over Llama-3.1-8B as llama.cpp measures it",
      "https://github.com/ggml-org/llama.cpp/blob/master/tools/quantize/README.md"},
+    {Dtype::kQ4_0, "q4_0", 4.5, ComputeDtype::kBF16, false, true,
+     "GGUF Q4_0: blocks of 32 4-bit weights with one FP16 scale: 18 bytes / 32 = 4.5 bits",
+     "https://github.com/ggml-org/ggml/blob/master/src/ggml-common.h"},
+    {Dtype::kQ4_1, "q4_1", 5.0, ComputeDtype::kBF16, false, true,
+     "GGUF Q4_1: blocks of 32 4-bit weights with an FP16 scale and minimum: 20 bytes / 32 = 5 "
+     "bits",
+     "https://github.com/ggml-org/ggml/blob/master/src/ggml-common.h"},
+    {Dtype::kQ5_0, "q5_0", 5.5, ComputeDtype::kBF16, false, true,
+     "GGUF Q5_0: blocks of 32 5-bit weights with one FP16 scale: 22 bytes / 32 = 5.5 bits",
+     "https://github.com/ggml-org/ggml/blob/master/src/ggml-common.h"},
+    {Dtype::kQ4_K, "q4_k", 4.5, ComputeDtype::kBF16, false, true,
+     "GGUF Q4_K: super-blocks of 256 in 8 sub-blocks with 6-bit scales and minimums: 144 bytes / "
+     "256 = 4.5 bits",
+     "https://github.com/ggml-org/ggml/blob/master/src/ggml-common.h"},
+    {Dtype::kQ6_K, "q6_k", 6.5625, ComputeDtype::kBF16, false, true,
+     "GGUF Q6_K: super-blocks of 256 in 16 sub-blocks with 8-bit scales: 210 bytes / 256 = "
+     "6.5625 bits",
+     "https://github.com/ggml-org/ggml/blob/master/src/ggml-common.h"},
+    {Dtype::kFP8_E5M2, "fp8_e5m2", 8, ComputeDtype::kFP8, true, false,
+     "FP8 E5M2 (5 exponent, 2 mantissa bits: more range, less precision than E4M3) with a "
+     "per-tensor FP32 scale",
+     "https://arxiv.org/abs/2209.05433"},
 }};
 
 struct Alias {
@@ -55,7 +77,7 @@ struct Alias {
 constexpr Alias kAliases[] = {
     {"fp32", Dtype::kF32},    {"float32", Dtype::kF32},   {"fp16", Dtype::kF16},
     {"float16", Dtype::kF16}, {"bfloat16", Dtype::kBF16}, {"fp8_e4m3", Dtype::kFP8},
-    {"e4m3", Dtype::kFP8},    {"q4_k", Dtype::kQ4_K_M},   {"int4_awq", Dtype::kINT4},
+    {"e4m3", Dtype::kFP8},    {"e5m2", Dtype::kFP8_E5M2},   {"int4_awq", Dtype::kINT4},
     {"w4a16", Dtype::kINT4},
 };
 

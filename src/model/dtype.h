@@ -26,6 +26,13 @@ enum class Dtype {
   kNVFP4,   // FP4 E2M1, blocks of 16 with an FP8 E4M3 scale (+ FP32 per tensor): 4.5 bits
   kQ8_0,    // GGUF Q8_0: 34 bytes per 32 weights: 8.5 bits
   kQ4_K_M,  // GGUF Q4_K_M mix (Q4_K with some tensors in Q6_K): 4.8944 bits, model-level
+  // The block formats `quant` writes, each on its own (ggml block bytes x 8 / elements):
+  kQ4_0,      // 18 bytes per 32: 4.5 bits
+  kQ4_1,      // 20 bytes per 32: 5 bits
+  kQ5_0,      // 22 bytes per 32: 5.5 bits
+  kQ4_K,      // 144 bytes per 256: 4.5 bits
+  kQ6_K,      // 210 bytes per 256: 6.5625 bits
+  kFP8_E5M2,  // FP8 E5M2 with a per-tensor scale: 8 bits
 };
 
 struct DtypeInfo {
@@ -46,7 +53,7 @@ const DtypeInfo& Info(Dtype dtype);
 inline const char* DtypeName(Dtype dtype) { return Info(dtype).name; }
 inline double BytesPerWeight(Dtype dtype) { return Info(dtype).bits_per_weight / 8.0; }
 
-// Case-insensitive; accepts the names above plus aliases "fp32", "fp16", "fp8_e4m3", "q4_k",
+// Case-insensitive; accepts the names above plus aliases "fp32", "fp16", "fp8_e4m3", "e5m2",
 // "int4_awq", "w4a16". kUsage listing the valid names otherwise.
 Result<Dtype> ParseDtype(std::string_view name);
 // The same, restricted to KV-cache dtypes.

@@ -24,11 +24,18 @@ TEST(DtypeTest, BitsPerWeightIncludeScales) {
   EXPECT_DOUBLE_EQ(Info(Dtype::kQ8_0).bits_per_weight, 34 * 8 / 32.0);
   EXPECT_DOUBLE_EQ(Info(Dtype::kQ4_K_M).bits_per_weight, 4.8944);
   EXPECT_DOUBLE_EQ(BytesPerWeight(Dtype::kMXFP4), 0.53125);
+  // ggml blocks: 18, 20, 22 bytes per 32; 144 and 210 bytes per 256.
+  EXPECT_DOUBLE_EQ(Info(Dtype::kQ4_0).bits_per_weight, 18 * 8 / 32.0);
+  EXPECT_DOUBLE_EQ(Info(Dtype::kQ4_1).bits_per_weight, 20 * 8 / 32.0);
+  EXPECT_DOUBLE_EQ(Info(Dtype::kQ5_0).bits_per_weight, 22 * 8 / 32.0);
+  EXPECT_DOUBLE_EQ(Info(Dtype::kQ4_K).bits_per_weight, 144 * 8 / 256.0);
+  EXPECT_DOUBLE_EQ(Info(Dtype::kQ6_K).bits_per_weight, 210 * 8 / 256.0);
+  EXPECT_DOUBLE_EQ(Info(Dtype::kFP8_E5M2).bits_per_weight, 8);
 }
 
 TEST(DtypeTest, TableIsIndexedByEnumAndComplete) {
   const auto all = AllDtypes();
-  ASSERT_EQ(all.size(), 10u);
+  ASSERT_EQ(all.size(), 16u);
   for (Dtype d : all) {
     EXPECT_EQ(Info(d).dtype, d);
     EXPECT_NE(std::string(Info(d).description), "");
@@ -56,7 +63,8 @@ TEST(DtypeTest, ParsesAliasesCaseInsensitively) {
   EXPECT_EQ(*ParseDtype("fp32"), Dtype::kF32);
   EXPECT_EQ(*ParseDtype("FP16"), Dtype::kF16);
   EXPECT_EQ(*ParseDtype("fp8_e4m3"), Dtype::kFP8);
-  EXPECT_EQ(*ParseDtype("Q4_K"), Dtype::kQ4_K_M);
+  EXPECT_EQ(*ParseDtype("Q4_K"), Dtype::kQ4_K);
+  EXPECT_EQ(*ParseDtype("e5m2"), Dtype::kFP8_E5M2);
   EXPECT_EQ(*ParseDtype("int4_awq"), Dtype::kINT4);
   EXPECT_EQ(*ParseDtype("w4a16"), Dtype::kINT4);
 }
