@@ -70,7 +70,8 @@ uint16_t F32ToF16(float x) {
   const uint32_t sign = (f >> 16) & 0x8000u;
   const uint32_t a = f & 0x7FFFFFFFu;
   if (a >= 0x7F800000u) {  // Inf, or NaN kept quiet with its top payload bits
-    return static_cast<uint16_t>(sign | 0x7C00u | (a > 0x7F800000u ? 0x200u | (a >> 13) : 0u));
+    return static_cast<uint16_t>(sign | 0x7C00u |
+                                 (a > 0x7F800000u ? 0x200u | ((a >> 13) & 0x3FFu) : 0u));
   }
   if (a >= 0x477FF000u) return static_cast<uint16_t>(sign | 0x7C00u);  // >= 65520: rounds to Inf
   if (a < 0x38800000u) {  // below 2^-14: a subnormal of 2^-24 quanta (or the smallest normal)

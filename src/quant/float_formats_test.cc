@@ -122,6 +122,8 @@ TEST(FloatFormatsTest, HalfAndBfloat16RoundToNearestEven) {
   EXPECT_EQ(F32ToF16(1.0f + std::ldexp(3.0f, -11)), 0x3C02);  // tie: even (up)
   EXPECT_EQ(F32ToF16(-INFINITY), 0xFC00);
   EXPECT_EQ(F32ToF16(NAN) & 0x7E00, 0x7E00);
+  EXPECT_EQ(F32ToF16(NAN) & 0x8000, 0);  // the sign stays the sign (a payload bug once set it)
+  EXPECT_EQ(F32ToF16(-NAN) & 0x8000, 0x8000);
   EXPECT_EQ(F32ToBF16(1.0f), 0x3F80);
   EXPECT_EQ(F32ToBF16(std::bit_cast<float>(0x3F808000u)), 0x3F80);  // tie: even
   EXPECT_EQ(F32ToBF16(std::bit_cast<float>(0x3F818000u)), 0x3F82);  // tie: even (up)

@@ -22,7 +22,9 @@ namespace aiinfra::quant {
 
 struct IntSpec {
   int bits = 8;       // 8 or 4
-  int64_t group = 0;  // elements per scale along a row; 0 = the whole row (per channel)
+  // Elements per scale along a row; 0 = the whole row (per channel); -1 (TensorCodec only) =
+  // the format's default, per channel for int8 and 128 for int4.
+  int64_t group = 0;
   bool asymmetric = false;
   bool f16_scales() const { return bits == 4; }
 };
