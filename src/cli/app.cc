@@ -427,6 +427,7 @@ void RegisterCommands(CommandTable& table) {
   RegisterSimCommands(table);
   RegisterServeCommands(table);
   RegisterBenchCommands(table);
+  RegisterQuantCommands(table);
   RegisterDraCommands(table);
   RegisterDraSlicesCommand(table);
   RegisterDraExplainCommand(table);

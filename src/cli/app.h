@@ -57,6 +57,7 @@ void RegisterDraCommands(CommandTable& table);
 void RegisterSimCommands(CommandTable& table);
 void RegisterBenchCommands(CommandTable& table);
 void RegisterServeCommands(CommandTable& table);
+void RegisterQuantCommands(CommandTable& table);
 // `dra slices`, in cli/dra_slices_command.cc.
 void RegisterDraSlicesCommand(CommandTable& table);
 // `dra explain`, in cli/dra_explain_command.cc.

@@ -398,6 +398,37 @@ expect dra-explain-busy-unsat 4 --err 'ml/four-on-one-root fits on no node' \
   --out '^claim ml/four-on-one-root: fits on none of 4 nodes; the best node, node-3, offers 2 of the 4 devices it needs$' \
   -- dra explain -f "$tmp/busy-unsat.yaml"
 
+# quant: a synthetic model through every command; bad inputs name the file and the tensor.
+m="$tmp/model.safetensors"
+expect quant-generate 0 --out 'wrote .*model.safetensors: 2 layers' -- quant generate "$m"
+expect quant-inspect 0 --out '^model.layers.0.mlp.down_proj.weight +BF16 +\[256, 768\]' \
+  --out '21 tensors, 2.098M weights' -- quant inspect "$m"
+expect quant-convert-q4k 0 --out '^model.layers.1.mlp.up_proj.weight .* q4_k +--to' \
+  --out '^model.embed_tokens.weight .* bf16 +default: embedding' --out 'wrote .*model-q4k.gguf' \
+  -- quant convert "$m" "$tmp/model-q4k.gguf" --to q4_k
+expect quant-inspect-gguf 0 --out '^model.layers.1.mlp.up_proj.weight +q4_k +\[768, 256\] .* 4.5$' \
+  --out 'GGUF' -- quant inspect "$tmp/model-q4k.gguf"
+expect quant-report 0 --out '^q4_k +14 ' --out '^all +21 ' -- quant report "$m" "$tmp/model-q4k.gguf"
+# q4_k's SNR on these weights is about 21 dB (a 4.5-bit K-quant on Gaussian-like data).
+expect_sh quant-report-json 0 --out '^[1-9]' \
+  -- '"$bin" quant report '"$m"' '"$tmp/model-q4k.gguf"' -o json | grep -cE "\"snr_db\": 2[0-9]\\."'
+expect quant-convert-nvfp4 0 --out 'wrote ' \
+  -- quant convert "$m" "$tmp/model-nv.safetensors" --to nvfp4 --keep 'down_proj=int8'
+expect quant-inspect-nvfp4 0 --out '^model.layers.0.self_attn.q_proj.weight +nvfp4 +\[256, 256\] .* 4.5' \
+  --out '^model.layers.0.mlp.down_proj.weight +int8 ' -- quant inspect "$tmp/model-nv.safetensors"
+expect quant-compare 0 --out '^   1  bf16 ' --out ' q8_0 ' --out ' mxfp4 ' -- quant compare "$m"
+expect quant-convert-dry 0 --out 'would write' -- quant convert "$m" "$tmp/x.gguf" --to q8_0 --dry-run
+check quant-dry-wrote-nothing test ! -e "$tmp/x.gguf"
+expect quant-fp8-to-gguf 2 --err 'fp8_e4m3 has no GGUF type' -- quant convert "$m" "$tmp/x.gguf" --to fp8_e4m3
+expect quant-q4k-to-st 2 --err 'write a .gguf file' -- quant convert "$m" "$tmp/x.safetensors" --to q4_k
+expect quant-bad-format 2 --err 'one of: f32' -- quant convert "$m" "$tmp/x.gguf" --to q3_k
+expect quant-bad-keep 2 --err 'REGEX=FORMAT' -- quant convert "$m" "$tmp/x.gguf" --to q8_0 --keep embed
+expect quant-missing 3 --err 'no such file' -- quant inspect "$tmp/nope.safetensors"
+head -c 1000 "$m" >"$tmp/cut.safetensors"
+expect quant-truncated 3 --err 'cut.safetensors' -- quant inspect "$tmp/cut.safetensors"
+expect quant-truncated-convert 3 --err 'cut.safetensors' -- quant convert "$tmp/cut.safetensors" "$tmp/y.gguf" --to q8_0
+check quant-no-half-file test ! -e "$tmp/y.gguf"
+
 # The README's command reference is generated from the command table and must be current.
 check readme-current bash "$src/scripts/gen-readme-commands.sh" "$bin" "$src/README.md" --check
 
