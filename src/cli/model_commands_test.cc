@@ -79,7 +79,7 @@ TEST(ModelCommandsTest, ShowJsonByAlias) {
   EXPECT_EQ(j["architecture"]["attention"]["kind"], "mla");
   EXPECT_DOUBLE_EQ(j["parameters"]["total"].get<double>(), 671026419200);
   EXPECT_NEAR(j["parameters"]["published_total"]["error_pct"].get<double>(), 0.0039, 1e-3);
-  EXPECT_EQ(j["weights"].size(), 10u);
+  EXPECT_EQ(j["weights"].size(), 16u);  // one row per dtype of model/dtype.h
   EXPECT_DOUBLE_EQ(j["kv_cache"]["by_dtype"]["bf16"]["per_token"].get<double>(), 70272);
   EXPECT_DOUBLE_EQ(j["kv_cache"]["by_dtype"]["fp8"]["per_token"].get<double>(), 35136);
   EXPECT_NEAR(j["moe"]["expected_distinct_experts"].get<double>(), 222.44, 0.01);
