@@ -6,7 +6,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 AIINFRA    := $(BUILD)/aiinfra
 
-.PHONY: all deps configure build run test test-asan bench bench-loadgen bench-serve docs check-docs format clean
+.PHONY: all deps configure build run test test-asan bench bench-loadgen bench-serve bench-quant docs check-docs format clean
 
 all: build
 
@@ -39,6 +39,7 @@ bench: build
 	$(BUILD)/bench/aiinfra_bench
 	$(BUILD)/bench/loadgen_bench
 	$(BUILD)/bench/serve_bench
+	$(BUILD)/bench/quant_bench
 
 # The load generator's part of `make bench` alone (bench/loadgen_bench.cc): streams held, open-loop
 # rate and send lag, and the same load from Python's aiohttp.
@@ -49,6 +50,11 @@ bench-loadgen: build
 # concurrent streams of the real serve stack on one core, fixed timing and the replica engine.
 bench-serve: build
 	$(BUILD)/bench/serve_bench
+
+# The quantization toolkit's part of `make bench` alone (bench/quant_bench.cc): codec speeds
+# against the scalar references and numpy, and the peak memory of converting a 2 GiB model.
+bench-quant: build
+	$(BUILD)/bench/quant_bench
 
 # Regenerates the command reference in README.md from the command table.
 docs: build

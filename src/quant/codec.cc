@@ -13,6 +13,7 @@
 #include "quant/ggml_blocks.h"
 #include "quant/kquants.h"
 #include "quant/microscale.h"
+#include "quant/simd.h"
 
 namespace aiinfra::quant {
 namespace {
@@ -79,6 +80,22 @@ std::vector<int64_t> WithLast(std::vector<int64_t> shape, int64_t last) {
 }
 
 void PutF32(uint8_t* p, float v) { std::memcpy(p, &v, 4); }
+// F16 or BF16 codes of n floats as little-endian bytes at any alignment: the row conversion
+// writes an aligned buffer small enough to stay in L1, then it is copied out.
+void PutHalfRow(const float* x, int64_t n, bool bf16, uint8_t* out) {
+  constexpr int64_t kChunk = 2048;
+  uint16_t buf[kChunk];
+  for (int64_t i = 0; i < n; i += kChunk) {
+    const int64_t m = std::min(kChunk, n - i);
+    if (bf16) {
+      F32ToBF16Row(x + i, m, buf);
+    } else {
+      F32ToF16Row(x + i, m, buf);
+    }
+    std::memcpy(out + 2 * i, buf, static_cast<size_t>(m) * 2);
+  }
+}
+
 float GetF32(const uint8_t* p) {
   float v;
   std::memcpy(&v, p, 4);
@@ -261,17 +278,9 @@ void TensorCodec::EncodeRows(size_t p, const float* x, int64_t r0, int64_t r1, u
         std::memcpy(out, x, static_cast<size_t>(n) * 4);
         return;
       case Format::kF16:
-        for (int64_t i = 0; i < n; ++i) {
-          const uint16_t h = F32ToF16(x[i]);
-          std::memcpy(out + 2 * i, &h, 2);
-        }
-        return;
+        return PutHalfRow(x, n, false, out);
       case Format::kBF16:
-        for (int64_t i = 0; i < n; ++i) {
-          const uint16_t h = F32ToBF16(x[i]);
-          std::memcpy(out + 2 * i, &h, 2);
-        }
-        return;
+        return PutHalfRow(x, n, true, out);
       case Format::kQ8_0:
         return QuantizeQ8_0(x, n, out);
       case Format::kQ4_0:
@@ -299,18 +308,10 @@ void TensorCodec::EncodeRows(size_t p, const float* x, int64_t r0, int64_t r1, u
       return;
     case Format::kF16:
     case Format::kBF16:
-      for (int64_t i = 0; i < n; ++i) {
-        const uint16_t h = format_ == Format::kF16 ? F32ToF16(x[i]) : F32ToBF16(x[i]);
-        std::memcpy(out + 2 * i, &h, 2);
-      }
-      return;
+      return PutHalfRow(x, n, format_ == Format::kBF16, out);
     case Format::kFP8_E4M3:
     case Format::kFP8_E5M2: {
-      const float s = TensorScale();
-      for (int64_t i = 0; i < n; ++i) {
-        out[i] = format_ == Format::kFP8_E4M3 ? F32ToE4M3(x[i] / s) : F32ToE5M2(x[i] / s);
-      }
-      return;
+      return EncodeFp8Row(x, n, TensorScale(), format_ == Format::kFP8_E5M2, out);
     }
     case Format::kMXFP4:
     case Format::kNVFP4: {

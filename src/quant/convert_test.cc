@@ -259,7 +259,8 @@ TEST(ConvertTest, SyntheticModelsAreFixedBySeedAndSized) {
   spec.layers = layers;
   auto written = WriteSyntheticModel(env, Temp("s4.safetensors"), spec);
   ASSERT_TRUE(written);
-  EXPECT_NEAR(static_cast<double>(*written), 64.0 * (1 << 20), 0.1 * 64 * (1 << 20));
+  EXPECT_GE(static_cast<double>(*written), 64.0 * (1 << 20));
+  EXPECT_LT(static_cast<double>(*written), 1.1 * 64 * (1 << 20));
   // The MLP weights are heavy-tailed with outlier channels in down_proj: the report counts them.
   auto rep = Report(Temp("s1.safetensors"), Temp("s1.safetensors"));
   ASSERT_TRUE(rep);

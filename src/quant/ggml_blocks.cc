@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "quant/float_formats.h"
+#include "quant/simd.h"
+#include "quant/simd_impl.h"
 
 namespace aiinfra::quant {
 namespace {
@@ -14,6 +16,16 @@ void PutF16(uint8_t* p, float v) {
   const uint16_t h = F32ToF16(v);
   p[0] = static_cast<uint8_t>(h & 0xFF);
   p[1] = static_cast<uint8_t>(h >> 8);
+}
+
+// ggml's `(int8_t)v` on a float, as x86-64 executes it (cvttss2si to 32 bits, keep the low
+// byte), without C++'s undefined behaviour outside int8's range: a value that is NaN, infinite
+// or outside int32 gives the "integer indefinite" 0x80000000, whose low byte is 0. Values the
+// quantizers produce from normal weights are small and in range, where this is the cast itself;
+// the others come from blocks whose amax is so small (below about 1e-36) that 1 / d overflows.
+int ToInt8(float v) {
+  if (!(v > -2147483648.0f && v < 2147483648.0f)) return 0;
+  return static_cast<int8_t>(static_cast<uint8_t>(static_cast<uint32_t>(static_cast<int32_t>(v))));
 }
 
 float GetF16(const uint8_t* p) { return F16ToF32(static_cast<uint16_t>(p[0] | (p[1] << 8))); }
@@ -34,6 +46,20 @@ float SignedMax(const float* x) {
 }  // namespace
 
 void QuantizeQ8_0(const float* x, int64_t n, uint8_t* out) {
+#if AIINFRA_QUANT_X86
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return internal::QuantizeQ8_0Avx512(x, n, out);
+    case Isa::kAvx2:
+      return internal::QuantizeQ8_0Avx2(x, n, out);
+    case Isa::kScalar:
+      break;
+  }
+#endif
+  QuantizeQ8_0Ref(x, n, out);
+}
+
+void QuantizeQ8_0Ref(const float* x, int64_t n, uint8_t* out) {
   for (int64_t b = 0; b < n / kQK; ++b, x += kQK, out += kQ8_0Bytes) {
     float amax = 0;
     for (int j = 0; j < kQK; ++j) amax = std::max(amax, std::fabs(x[j]));
@@ -41,7 +67,7 @@ void QuantizeQ8_0(const float* x, int64_t n, uint8_t* out) {
     const float id = d != 0 ? 1.0f / d : 0.0f;
     PutF16(out, d);
     for (int j = 0; j < kQK; ++j) {
-      out[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(std::round(x[j] * id)));
+      out[2 + j] = static_cast<uint8_t>(ToInt8(std::round(x[j] * id)));
     }
   }
 }
@@ -59,8 +85,8 @@ void QuantizeQ4_0(const float* x, int64_t n, uint8_t* out) {
     const float id = d != 0 ? 1.0f / d : 0.0f;
     PutF16(out, d);
     for (int j = 0; j < kQK / 2; ++j) {
-      const int lo = std::min(15, static_cast<int>(static_cast<int8_t>(x[j] * id + 8.5f)));
-      const int hi = std::min(15, static_cast<int>(static_cast<int8_t>(x[j + 16] * id + 8.5f)));
+      const int lo = std::min(15, ToInt8(x[j] * id + 8.5f));
+      const int hi = std::min(15, ToInt8(x[j + 16] * id + 8.5f));
       out[2 + j] = static_cast<uint8_t>(lo | (hi << 4));
     }
   }
@@ -88,9 +114,9 @@ void QuantizeQ4_1(const float* x, int64_t n, uint8_t* out) {
     PutF16(out, d);
     PutF16(out + 2, min);
     for (int j = 0; j < kQK / 2; ++j) {
-      const int lo = std::min(15, static_cast<int>(static_cast<int8_t>((x[j] - min) * id + 0.5f)));
+      const int lo = std::min(15, ToInt8((x[j] - min) * id + 0.5f));
       const int hi =
-          std::min(15, static_cast<int>(static_cast<int8_t>((x[j + 16] - min) * id + 0.5f)));
+          std::min(15, ToInt8((x[j + 16] - min) * id + 0.5f));
       out[4 + j] = static_cast<uint8_t>(lo | (hi << 4));
     }
   }
@@ -113,8 +139,8 @@ void QuantizeQ5_0(const float* x, int64_t n, uint8_t* out) {
     PutF16(out, d);
     uint32_t qh = 0;
     for (int j = 0; j < kQK / 2; ++j) {
-      const int lo = std::min(31, static_cast<int>(static_cast<int8_t>(x[j] * id + 16.5f)));
-      const int hi = std::min(31, static_cast<int>(static_cast<int8_t>(x[j + 16] * id + 16.5f)));
+      const int lo = std::min(31, ToInt8(x[j] * id + 16.5f));
+      const int hi = std::min(31, ToInt8(x[j + 16] * id + 16.5f));
       out[6 + j] = static_cast<uint8_t>((lo & 0x0F) | ((hi & 0x0F) << 4));
       qh |= static_cast<uint32_t>((lo >> 4) & 1) << j;
       qh |= static_cast<uint32_t>((hi >> 4) & 1) << (j + 16);

@@ -28,7 +28,10 @@ inline constexpr int kQ4_1Bytes = 20;
 inline constexpr int kQ5_0Bytes = 22;
 
 // `n` is a multiple of 32; `out` holds n / 32 blocks.
+// QuantizeQ8_0 runs the SIMD path of ActiveIsa() (simd.h), bit-for-bit equal to QuantizeQ8_0Ref,
+// the scalar reference.
 void QuantizeQ8_0(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ8_0Ref(const float* x, int64_t n, uint8_t* out);
 void QuantizeQ4_0(const float* x, int64_t n, uint8_t* out);
 void QuantizeQ4_1(const float* x, int64_t n, uint8_t* out);
 void QuantizeQ5_0(const float* x, int64_t n, uint8_t* out);

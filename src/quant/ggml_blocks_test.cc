@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "quant/float_formats.h"
+#include "quant/simd.h"
 
 namespace aiinfra::quant {
 namespace {
@@ -171,6 +172,29 @@ TEST(GgmlBlocksTest, ZeroBlocksAndExtremesAreExact) {
     c.dequantize(q.data(), kQK, y.data());
     EXPECT_EQ(y[5], -8.0f) << c.name;
   }
+}
+
+// Blocks of weights so small that 1 / d overflows: ggml converts the infinite and NaN products
+// with undefined behaviour; here they are pinned to what x86 does (code 0), with no undefined
+// behaviour (the sanitizer build runs this), and every instruction set agrees.
+TEST(GgmlBlocksTest, TinyBlocksAreDefined) {
+  std::vector<float> x(kQK, 1e-39f);
+  x[3] = 0.0f;
+  x[7] = -2e-39f;
+  for (const Codec& c : kCodecs) {
+    const std::vector<uint8_t> ref = Encode(c.quantize, c.bytes, x);
+    std::vector<float> y(kQK);
+    c.dequantize(ref.data(), kQK, y.data());
+    for (float v : y) EXPECT_TRUE(std::isfinite(v)) << c.name;
+  }
+  std::vector<uint8_t> ref(kQ8_0Bytes);
+  QuantizeQ8_0Ref(x.data(), kQK, ref.data());
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    if (isa > CpuIsa()) continue;
+    SetIsa(isa);
+    EXPECT_EQ(Encode(QuantizeQ8_0, kQ8_0Bytes, x), ref) << IsaName(isa);
+  }
+  SetIsa(CpuIsa());
 }
 
 }  // namespace

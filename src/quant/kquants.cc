@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "quant/float_formats.h"
+#include "quant/simd.h"
+#include "quant/simd_impl.h"
 
 // Bit-exactness with ggml rests on doing the same IEEE float operations in the same order, so
 // every mixed int/float product below spells out its conversions, and expressions keep ggml's
@@ -176,8 +178,6 @@ void QuantizeQ4KBlock(const float* x, uint8_t* out) {
   float scales[kNumSub];
   float mins[kNumSub];
 
-  float max_scale = 0;  // scales are positive: the min absorbs the offset
-  float max_min = 0;
   for (int j = 0; j < kNumSub; ++j) {
     const float* xs = x + kSub * j;
     float sum_x2 = 0;
@@ -187,42 +187,17 @@ void QuantizeQ4KBlock(const float* x, uint8_t* out) {
     const float av_x = std::sqrt(sum_x2 / 32.0f);
     for (int l = 0; l < kSub; ++l) weights[l] = av_x + std::fabs(xs[l]);
     scales[j] = SearchScaleMin(kSub, 15, xs, weights, L + kSub * j, &mins[j], aux, -1.0f, 0.1f, 20);
-    if (scales[j] > max_scale) max_scale = scales[j];
-    if (mins[j] > max_min) max_min = mins[j];
   }
-
-  uint8_t* packed = out + kQ4KScales;
-  std::memset(packed, 0, 12);
-  const float inv_scale = max_scale > 0 ? 63.0f / max_scale : 0.0f;
-  const float inv_min = max_min > 0 ? 63.0f / max_min : 0.0f;
-  for (int j = 0; j < kNumSub; ++j) {
-    // ggml stores the rounded value into a uint8_t before clamping, so an out-of-range (negative)
-    // result wraps modulo 256 first; keep that.
-    const auto ls = std::min<uint8_t>(63, static_cast<uint8_t>(NearestInt(inv_scale * scales[j])));
-    const auto lm = std::min<uint8_t>(63, static_cast<uint8_t>(NearestInt(inv_min * mins[j])));
-    if (j < 4) {
-      packed[j] = ls;
-      packed[j + 4] = lm;
-    } else {
-      packed[j + 4] = static_cast<uint8_t>((ls & 0xF) | ((lm & 0xF) << 4));
-      packed[j - 4] |= static_cast<uint8_t>((ls >> 4) << 6);
-      packed[j] |= static_cast<uint8_t>((lm >> 4) << 6);
-    }
-  }
-  PutF16(out, max_scale / 63.0f);
-  PutF16(out + 2, max_min / 63.0f);
 
   // Re-code against the scales as stored (fp16 super-scales times 6-bit factors), so decode sees
   // the codes that best fit what it will actually multiply by.
-  const float d_all = GetF16(out);
-  const float dmin_all = GetF16(out + 2);
+  float d[kNumSub];
+  float dm[kNumSub];
+  internal::Q4KPackScales(scales, mins, out, d, dm);
   for (int j = 0; j < kNumSub; ++j) {
-    const Q4KScaleMin sm = UnpackQ4KScaleMin(packed, j);
-    const float d = d_all * static_cast<float>(sm.scale);
-    if (d == 0) continue;
-    const float dm = dmin_all * static_cast<float>(sm.min);
+    if (d[j] == 0) continue;
     for (int i = 0; i < kSub; ++i) {
-      const int l = NearestInt((x[kSub * j + i] + dm) / d);
+      const int l = NearestInt((x[kSub * j + i] + dm[j]) / d[j]);
       L[kSub * j + i] = static_cast<uint8_t>(std::clamp(l, 0, 15));
     }
   }
@@ -303,7 +278,60 @@ Q4KScaleMin UnpackQ4KScaleMin(const uint8_t* scales12, int sub) {
           static_cast<uint8_t>((q[sub + 4] >> 4) | ((q[sub] >> 6) << 4))};
 }
 
+void internal::Q4KPackScales(const float* scales, const float* mins, uint8_t* block, float* d,
+                             float* dm) {
+  constexpr int kNumSub = kQK_K / 32;
+  float max_scale = 0;  // scales are positive: the min absorbs the offset
+  float max_min = 0;
+  for (int j = 0; j < kNumSub; ++j) {
+    if (scales[j] > max_scale) max_scale = scales[j];
+    if (mins[j] > max_min) max_min = mins[j];
+  }
+  uint8_t* packed = block + kQ4KScales;
+  std::memset(packed, 0, 12);
+  const float inv_scale = max_scale > 0 ? 63.0f / max_scale : 0.0f;
+  const float inv_min = max_min > 0 ? 63.0f / max_min : 0.0f;
+  for (int j = 0; j < kNumSub; ++j) {
+    // ggml stores the rounded value into a uint8_t before clamping, so an out-of-range (negative)
+    // result wraps modulo 256 first; keep that.
+    const auto ls = std::min<uint8_t>(63, static_cast<uint8_t>(NearestInt(inv_scale * scales[j])));
+    const auto lm = std::min<uint8_t>(63, static_cast<uint8_t>(NearestInt(inv_min * mins[j])));
+    if (j < 4) {
+      packed[j] = ls;
+      packed[j + 4] = lm;
+    } else {
+      packed[j + 4] = static_cast<uint8_t>((ls & 0xF) | ((lm & 0xF) << 4));
+      packed[j - 4] |= static_cast<uint8_t>((ls >> 4) << 6);
+      packed[j] |= static_cast<uint8_t>((lm >> 4) << 6);
+    }
+  }
+  PutF16(block, max_scale / 63.0f);
+  PutF16(block + 2, max_min / 63.0f);
+  const float d_all = GetF16(block);
+  const float dmin_all = GetF16(block + 2);
+  for (int j = 0; j < kNumSub; ++j) {
+    const Q4KScaleMin sm = UnpackQ4KScaleMin(packed, j);
+    d[j] = d_all * static_cast<float>(sm.scale);
+    dm[j] = dmin_all * static_cast<float>(sm.min);
+  }
+}
+
 void QuantizeQ4K(const float* x, int64_t n, uint8_t* out) {
+  assert(n % kQK_K == 0);
+#if AIINFRA_QUANT_X86
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return internal::QuantizeQ4KAvx512(x, n, out);
+    case Isa::kAvx2:
+      return internal::QuantizeQ4KAvx2(x, n, out);
+    case Isa::kScalar:
+      break;
+  }
+#endif
+  QuantizeQ4KRef(x, n, out);
+}
+
+void QuantizeQ4KRef(const float* x, int64_t n, uint8_t* out) {
   assert(n % kQK_K == 0);
   for (int64_t b = 0; b < n / kQK_K; ++b) {
     QuantizeQ4KBlock(x + b * kQK_K, out + b * kQ4KBlockBytes);

@@ -78,7 +78,11 @@ inline constexpr int kQK_K = 256;  // elements per super-block
 inline constexpr int kQ4KBlockBytes = 144;
 inline constexpr int kQ6KBlockBytes = 210;
 
+// QuantizeQ4K runs the SIMD path of ActiveIsa() (simd.h), bit-for-bit equal to QuantizeQ4KRef,
+// the scalar reference described above, for finite input (non-finite input gives an unspecified
+// block on every path).
 void QuantizeQ4K(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ4KRef(const float* x, int64_t n, uint8_t* out);
 void DequantizeQ4K(const uint8_t* in, int64_t n, float* y);
 
 void QuantizeQ6K(const float* x, int64_t n, uint8_t* out);

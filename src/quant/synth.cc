@@ -108,7 +108,7 @@ int64_t LayersForBytes(const SynthSpec& spec, uint64_t bytes) {
   one.layers = 1;
   const uint64_t per_layer = total(one) - base;
   if (bytes <= base + per_layer) return 1;
-  return static_cast<int64_t>((bytes - base + per_layer / 2) / per_layer);
+  return static_cast<int64_t>((bytes - base + per_layer - 1) / per_layer);  // at least `bytes`
 }
 
 Result<uint64_t> WriteSyntheticModel(Env& env, const std::string& path, const SynthSpec& spec) {

@@ -32,7 +32,7 @@ struct SynthSpec {
   double outlier_scale = 20;
 };
 
-// Layers so that the file holds about `bytes` of tensor data (at least 1).
+// The fewest layers (at least 1) for which the file holds at least `bytes` of tensor data.
 int64_t LayersForBytes(const SynthSpec& spec, uint64_t bytes);
 
 // Writes the model to `path` (GGUF when it ends in .gguf, else safetensors), atomically.
