@@ -40,9 +40,15 @@ StDtype DtypeOf(Storage s) {
   }
 }
 
-// The ggml type a safetensors integer or f64 tensor is copied as.
+// The ggml type a safetensors tensor is copied as (an empty float tensor, an integer one).
 std::optional<uint32_t> GgmlTypeOf(StDtype d) {
   switch (d) {
+    case StDtype::kF32:
+      return 0;
+    case StDtype::kF16:
+      return 1;
+    case StDtype::kBF16:
+      return 30;
     case StDtype::kI8:
       return 24;
     case StDtype::kI16:
@@ -58,9 +64,15 @@ std::optional<uint32_t> GgmlTypeOf(StDtype d) {
   }
 }
 
-// The safetensors dtype a GGUF tensor of a non-decodable ggml type is copied as.
+// The safetensors dtype a GGUF tensor copied unchanged is written as.
 std::optional<StDtype> DtypeOfGgml(uint32_t type) {
   switch (type) {
+    case 0:
+      return StDtype::kF32;
+    case 1:
+      return StDtype::kF16;
+    case 30:
+      return StDtype::kBF16;
     case 24:
       return StDtype::kI8;
     case 25:

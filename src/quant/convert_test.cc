@@ -77,8 +77,8 @@ TEST(ConvertTest, QuantizesTheMatricesAndKeepsWhatPractitionersKeep) {
 
 TEST(ConvertTest, SafetensorsOutputsReadBackWithTheirScales) {
   RealEnv env;
-  for (Format f : {Format::kFP8_E4M3, Format::kNVFP4, Format::kMXFP4, Format::kINT4,
-                   Format::kINT8}) {
+  for (Format f :
+       {Format::kFP8_E4M3, Format::kNVFP4, Format::kMXFP4, Format::kINT4, Format::kINT8}) {
     const std::string out = Temp(std::string(FormatName(f)) + ".safetensors");
     ConvertOptions o;
     o.to = f;
@@ -173,9 +173,8 @@ TEST(ConvertTest, BlocksThatDoNotFitFallBackAndIntegersAreCopied) {
   const std::string in = Temp("odd.safetensors");
   std::vector<uint8_t> data(3 * 100 * 2 + 16 * 8, 0);
   {
-    auto w = SafetensorsWriter::Create(env, in,
-                                       {{"odd.weight", StDtype::kBF16, {3, 100}},
-                                        {"positions", StDtype::kI64, {16}}});
+    auto w = SafetensorsWriter::Create(
+        env, in, {{"odd.weight", StDtype::kBF16, {3, 100}}, {"positions", StDtype::kI64, {16}}});
     ASSERT_TRUE(w);
     ASSERT_TRUE(w->Append(data));
     ASSERT_TRUE(w->Commit());
@@ -236,7 +235,9 @@ TEST(ConvertTest, CompareRanksFormatsByError) {
   auto rep = Report(Model(), Temp("q6k.gguf"));
   ASSERT_TRUE(rep);
   for (const FormatSummary& s : rep->formats) {
-    if (s.format == "q6_k") EXPECT_NEAR(s.stats.snr_db(), (*rows)[1].stats.snr_db(), 1e-6);
+    if (s.format == "q6_k") {
+      EXPECT_NEAR(s.stats.snr_db(), (*rows)[1].stats.snr_db(), 1e-6);
+    }
   }
 }
 
@@ -246,9 +247,10 @@ TEST(ConvertTest, SyntheticModelsAreFixedBySeedAndSized) {
   spec.layers = 1;
   ASSERT_TRUE(WriteSyntheticModel(env, Temp("s1.safetensors"), spec));
   ASSERT_TRUE(WriteSyntheticModel(env, Temp("s2.safetensors"), spec));
-  std::ifstream a(Temp("s1.safetensors"), std::ios::binary), b(Temp("s2.safetensors"),
-                                                               std::ios::binary);
-  const std::string sa((std::istreambuf_iterator<char>(a)), {}), sb((std::istreambuf_iterator<char>(b)), {});
+  std::ifstream a(Temp("s1.safetensors"), std::ios::binary),
+      b(Temp("s2.safetensors"), std::ios::binary);
+  const std::string sa((std::istreambuf_iterator<char>(a)), {}),
+      sb((std::istreambuf_iterator<char>(b)), {});
   EXPECT_EQ(sa, sb);
   spec.seed = 2;
   ASSERT_TRUE(WriteSyntheticModel(env, Temp("s3.safetensors"), spec));
@@ -265,8 +267,12 @@ TEST(ConvertTest, SyntheticModelsAreFixedBySeedAndSized) {
   auto rep = Report(Temp("s1.safetensors"), Temp("s1.safetensors"));
   ASSERT_TRUE(rep);
   for (const TensorReport& t : rep->tensors) {
-    if (t.name.ends_with("down_proj.weight")) EXPECT_GT(t.stats.outlier_share(), 0.001) << t.name;
-    if (t.name.ends_with("q_proj.weight")) EXPECT_LT(t.stats.outlier_share(), 0.0001) << t.name;
+    if (t.name.ends_with("down_proj.weight")) {
+      EXPECT_GT(t.stats.outlier_share(), 0.001) << t.name;
+    }
+    if (t.name.ends_with("q_proj.weight")) {
+      EXPECT_LT(t.stats.outlier_share(), 0.0001) << t.name;
+    }
     EXPECT_FALSE(std::isfinite(t.stats.snr_db()));  // identical: no error at all
   }
 }
@@ -283,6 +289,50 @@ TEST(ConvertTest, BadInputsAreNamed) {
   EXPECT_FALSE(ParseKeepRule("embed"));
   EXPECT_FALSE(ParseKeepRule("embed=q3"));
   EXPECT_THAT(ParseKeepRule("(=bf16").error().message, HasSubstr("regular expression"));
+}
+
+TEST(ConvertTest, EmptyTensorsAreCopiedAndBadQuantMetadataIsNamed) {
+  RealEnv env;
+  const std::string in = Temp("empty.safetensors");
+  std::vector<float> w(64, 0.5f);
+  {
+    auto wr = SafetensorsWriter::Create(
+        env, in, {{"empty", StDtype::kBF16, {0, 4}}, {"w", StDtype::kF32, {2, 32}}});
+    ASSERT_TRUE(wr);
+    ASSERT_TRUE(wr->Append({reinterpret_cast<const uint8_t*>(w.data()), 256}));
+    ASSERT_TRUE(wr->Commit());
+  }
+  ConvertOptions o;
+  o.to = Format::kQ8_0;
+  auto r = Convert(env, in, Temp("empty.gguf"), o);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(ByName(*r)["empty"].to, "copy");
+  auto back = WeightFile::Open(Temp("empty.gguf"));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->Find("empty")->shape, (std::vector<int64_t>{0, 4}));
+  // A quant entry whose parts do not fit it, are missing, or whose shape is not numbers, names
+  // the tensor.
+  struct Case {
+    const char* value;
+    StDtype dtype;
+    const char* want;
+  };
+  for (const Case& c : {Case{"nvfp4 2x32", StDtype::kF32, "part 'w' is F32 2x32, expected U8 2x16"},
+                        Case{"fp8_e4m3 2x32", StDtype::kF8E4M3, "its part 'w_scale' is missing"},
+                        Case{"q8_0 2xZ", StDtype::kF32, "not a count"},
+                        Case{"int4 2x32 group=-1", StDtype::kF32, "not a count"}}) {
+    const std::string bad = Temp("badmeta.safetensors");
+    auto wr = SafetensorsWriter::Create(env, bad, {{"w", c.dtype, {2, 32}}},
+                                        {{"aiinfra.quant.w", c.value}});
+    ASSERT_TRUE(wr);
+    const size_t bytes = c.dtype == StDtype::kF32 ? 256 : 64;
+    ASSERT_TRUE(wr->Append({reinterpret_cast<const uint8_t*>(w.data()), bytes}));
+    ASSERT_TRUE(wr->Commit());
+    auto f = WeightFile::Open(bad);
+    ASSERT_FALSE(f) << c.value;
+    EXPECT_THAT(f.error().message, HasSubstr(c.want)) << c.value;
+    EXPECT_EQ(f.error().where.file, bad);
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <sstream>
 
@@ -107,6 +108,16 @@ struct WeightFile::Impl {
   }
 };
 
+// A whole non-negative decimal number, nothing else.
+Result<int64_t> ParseCount(std::string_view text) {
+  int64_t v = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
+    return Fail(ErrorCode::kInvalidInput, fmt::format("'{}' is not a count", text));
+  }
+  return v;
+}
+
 // "FORMAT SHAPE [group=G] [asym]", as Convert writes it.
 struct QuantEntry {
   Format format;
@@ -124,12 +135,8 @@ Result<QuantEntry> ParseQuantEntry(const std::string& value) {
     std::istringstream dims(shape_text);
     std::string d;
     while (std::getline(dims, d, 'x')) {
-      try {
-        e.shape.push_back(std::stoll(d));
-      } catch (...) {
-        return Fail(ErrorCode::kInvalidInput, fmt::format("bad shape '{}'", shape_text));
-      }
-      if (e.shape.back() < 0) return Fail(ErrorCode::kInvalidInput, "negative dimension");
+      AIINFRA_TRY(int64_t dim, ParseCount(d));
+      e.shape.push_back(dim);
     }
     if (e.shape.empty()) return Fail(ErrorCode::kInvalidInput, "no shape");
   }
@@ -139,11 +146,7 @@ Result<QuantEntry> ParseQuantEntry(const std::string& value) {
     if (option == "asym") {
       e.int_spec->asymmetric = true;
     } else if (option.starts_with("group=")) {
-      try {
-        e.int_spec->group = std::stoll(option.substr(6));
-      } catch (...) {
-        return Fail(ErrorCode::kInvalidInput, fmt::format("bad option '{}'", option));
-      }
+      AIINFRA_TRY(e.int_spec->group, ParseCount(std::string_view(option).substr(6)));
     } else {
       return Fail(ErrorCode::kInvalidInput, fmt::format("unknown option '{}'", option));
     }
