@@ -80,6 +80,20 @@ void DequantizeQ8_0(const uint8_t* in, int64_t n, float* y) {
 }
 
 void QuantizeQ4_0(const float* x, int64_t n, uint8_t* out) {
+#if AIINFRA_QUANT_X86
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return internal::QuantizeQ4_0Avx512(x, n, out);
+    case Isa::kAvx2:
+      return internal::QuantizeQ4_0Avx2(x, n, out);
+    case Isa::kScalar:
+      break;
+  }
+#endif
+  QuantizeQ4_0Ref(x, n, out);
+}
+
+void QuantizeQ4_0Ref(const float* x, int64_t n, uint8_t* out) {
   for (int64_t b = 0; b < n / kQK; ++b, x += kQK, out += kQ4_0Bytes) {
     const float d = SignedMax(x) / -8.0f;
     const float id = d != 0 ? 1.0f / d : 0.0f;
@@ -103,6 +117,20 @@ void DequantizeQ4_0(const uint8_t* in, int64_t n, float* y) {
 }
 
 void QuantizeQ4_1(const float* x, int64_t n, uint8_t* out) {
+#if AIINFRA_QUANT_X86
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return internal::QuantizeQ4_1Avx512(x, n, out);
+    case Isa::kAvx2:
+      return internal::QuantizeQ4_1Avx2(x, n, out);
+    case Isa::kScalar:
+      break;
+  }
+#endif
+  QuantizeQ4_1Ref(x, n, out);
+}
+
+void QuantizeQ4_1Ref(const float* x, int64_t n, uint8_t* out) {
   for (int64_t b = 0; b < n / kQK; ++b, x += kQK, out += kQ4_1Bytes) {
     float min = FLT_MAX, max = -FLT_MAX;
     for (int j = 0; j < kQK; ++j) {
@@ -115,8 +143,7 @@ void QuantizeQ4_1(const float* x, int64_t n, uint8_t* out) {
     PutF16(out + 2, min);
     for (int j = 0; j < kQK / 2; ++j) {
       const int lo = std::min(15, ToInt8((x[j] - min) * id + 0.5f));
-      const int hi =
-          std::min(15, ToInt8((x[j + 16] - min) * id + 0.5f));
+      const int hi = std::min(15, ToInt8((x[j + 16] - min) * id + 0.5f));
       out[4 + j] = static_cast<uint8_t>(lo | (hi << 4));
     }
   }
@@ -133,6 +160,20 @@ void DequantizeQ4_1(const uint8_t* in, int64_t n, float* y) {
 }
 
 void QuantizeQ5_0(const float* x, int64_t n, uint8_t* out) {
+#if AIINFRA_QUANT_X86
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return internal::QuantizeQ5_0Avx512(x, n, out);
+    case Isa::kAvx2:
+      return internal::QuantizeQ5_0Avx2(x, n, out);
+    case Isa::kScalar:
+      break;
+  }
+#endif
+  QuantizeQ5_0Ref(x, n, out);
+}
+
+void QuantizeQ5_0Ref(const float* x, int64_t n, uint8_t* out) {
   for (int64_t b = 0; b < n / kQK; ++b, x += kQK, out += kQ5_0Bytes) {
     const float d = SignedMax(x) / -16.0f;
     const float id = d != 0 ? 1.0f / d : 0.0f;

@@ -28,13 +28,16 @@ inline constexpr int kQ4_1Bytes = 20;
 inline constexpr int kQ5_0Bytes = 22;
 
 // `n` is a multiple of 32; `out` holds n / 32 blocks.
-// QuantizeQ8_0 runs the SIMD path of ActiveIsa() (simd.h), bit-for-bit equal to QuantizeQ8_0Ref,
+// Each QuantizeX runs the SIMD path of ActiveIsa() (simd.h), bit-for-bit equal to QuantizeXRef,
 // the scalar reference.
 void QuantizeQ8_0(const float* x, int64_t n, uint8_t* out);
 void QuantizeQ8_0Ref(const float* x, int64_t n, uint8_t* out);
 void QuantizeQ4_0(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ4_0Ref(const float* x, int64_t n, uint8_t* out);
 void QuantizeQ4_1(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ4_1Ref(const float* x, int64_t n, uint8_t* out);
 void QuantizeQ5_0(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ5_0Ref(const float* x, int64_t n, uint8_t* out);
 
 void DequantizeQ8_0(const uint8_t* in, int64_t n, float* y);
 void DequantizeQ4_0(const uint8_t* in, int64_t n, float* y);

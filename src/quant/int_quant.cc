@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "quant/float_formats.h"
+#include "quant/simd.h"
+#include "quant/simd_impl.h"
 
 namespace aiinfra::quant {
 namespace {
@@ -31,32 +33,58 @@ int Get(const uint8_t* codes, int64_t i, const IntSpec& spec) {
 
 }  // namespace
 
-void QuantizeIntRow(const float* x, int64_t cols, const IntSpec& spec, uint8_t* codes,
-                    float* scales, uint8_t* zeros) {
-  const int64_t group = spec.group > 0 ? spec.group : cols;
+float internal::IntGroupScale(const IntSpec& spec, float min, float max, float amax, int* z,
+                              int* lo, int* hi) {
   const int levels = (1 << spec.bits) - 1;      // 255, 15
   const int qmax = (1 << (spec.bits - 1)) - 1;  // 127, 7
+  float s = 0;
+  *z = 0;
+  *lo = -qmax - 1;
+  *hi = qmax;
+  if (spec.asymmetric) {
+    s = Stored((max - min) / static_cast<float>(levels), spec);
+    if (s > 0) *z = std::clamp(static_cast<int>(std::nearbyint(-min / s)), 0, levels);
+    *lo = 0;
+    *hi = levels;
+  } else {
+    s = Stored(amax / static_cast<float>(qmax), spec);
+  }
+  if (!(s > 0)) s = 1;  // an all-zero group (or one whose scale underflowed): codes z
+  return s;
+}
+
+void QuantizeIntRow(const float* x, int64_t cols, const IntSpec& spec, uint8_t* codes,
+                    float* scales, uint8_t* zeros) {
+#if AIINFRA_QUANT_X86
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return internal::QuantizeIntRowAvx512(x, cols, spec, codes, scales, zeros);
+    case Isa::kAvx2:
+      return internal::QuantizeIntRowAvx2(x, cols, spec, codes, scales, zeros);
+    case Isa::kScalar:
+      break;
+  }
+#endif
+  QuantizeIntRowRef(x, cols, spec, codes, scales, zeros);
+}
+
+void QuantizeIntRowRef(const float* x, int64_t cols, const IntSpec& spec, uint8_t* codes,
+                       float* scales, uint8_t* zeros) {
+  const int64_t group = spec.group > 0 ? spec.group : cols;
   for (int64_t g = 0; g * group < cols; ++g) {
     const float* xg = x + g * group;
-    float s = 0;
-    int z = 0, lo = -qmax - 1, hi = qmax;
+    float min = 0, max = 0, amax = 0;
     if (spec.asymmetric) {
-      float min = 0, max = 0;
       for (int64_t j = 0; j < group; ++j) {
         min = std::min(min, xg[j]);
         max = std::max(max, xg[j]);
       }
-      s = Stored((max - min) / static_cast<float>(levels), spec);
-      if (s > 0) z = std::clamp(static_cast<int>(std::nearbyint(-min / s)), 0, levels);
-      lo = 0;
-      hi = levels;
-      zeros[g] = static_cast<uint8_t>(z);
     } else {
-      float amax = 0;
       for (int64_t j = 0; j < group; ++j) amax = std::max(amax, std::fabs(xg[j]));
-      s = Stored(amax / static_cast<float>(qmax), spec);
     }
-    if (!(s > 0)) s = 1;  // an all-zero group (or one whose scale underflowed): codes z
+    int z = 0, lo = 0, hi = 0;
+    const float s = internal::IntGroupScale(spec, min, max, amax, &z, &lo, &hi);
+    if (spec.asymmetric) zeros[g] = static_cast<uint8_t>(z);
     scales[g] = s;
     for (int64_t j = 0; j < group; ++j) {
       const float q = std::nearbyint(xg[j] / s) + static_cast<float>(z);

@@ -21,7 +21,7 @@
 namespace aiinfra::quant {
 
 struct IntSpec {
-  int bits = 8;       // 8 or 4
+  int bits = 8;  // 8 or 4
   // Elements per scale along a row; 0 = the whole row (per channel); -1 (TensorCodec only) =
   // the format's default, per channel for int8 and 128 for int4.
   int64_t group = 0;
@@ -31,9 +31,12 @@ struct IntSpec {
 
 // One row of `cols` elements (a multiple of the group). `codes` holds cols bytes (8 bits) or
 // cols / 2 (4 bits); `scales` and, when asymmetric, `zeros` one entry per group. Scales are
-// returned as floats already rounded to their storage type.
+// returned as floats already rounded to their storage type. QuantizeIntRow runs the SIMD path of
+// ActiveIsa() (simd.h), bit-for-bit equal to QuantizeIntRowRef, the scalar reference.
 void QuantizeIntRow(const float* x, int64_t cols, const IntSpec& spec, uint8_t* codes,
                     float* scales, uint8_t* zeros);
+void QuantizeIntRowRef(const float* x, int64_t cols, const IntSpec& spec, uint8_t* codes,
+                       float* scales, uint8_t* zeros);
 void DequantizeIntRow(const uint8_t* codes, const float* scales, const uint8_t* zeros, int64_t cols,
                       const IntSpec& spec, float* y);
 

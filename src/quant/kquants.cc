@@ -221,11 +221,20 @@ void QuantizeQ6KBlock(const float* x, uint8_t* out) {
   constexpr int kNumSub = kQK_K / kSub;
   int8_t L[kQK_K];
   float scales[kNumSub];
+  for (int j = 0; j < kNumSub; ++j) {
+    scales[j] = SearchSymmetricScale(kSub, 32, x + kSub * j, L + kSub * j);
+  }
+  internal::Q6KFinish(x, scales, L, out);
+}
 
+}  // namespace
+
+void internal::Q6KFinish(const float* x, const float* scales, int8_t* L, uint8_t* out) {
+  constexpr int kSub = 16;
+  constexpr int kNumSub = kQK_K / kSub;
   float max_scale = 0;
   float max_abs_scale = 0;
   for (int j = 0; j < kNumSub; ++j) {
-    scales[j] = SearchSymmetricScale(kSub, 32, x + kSub * j, L + kSub * j);
     const float abs_scale = std::fabs(scales[j]);
     if (abs_scale > max_abs_scale) {
       max_abs_scale = abs_scale;
@@ -267,8 +276,6 @@ void QuantizeQ6KBlock(const float* x, uint8_t* out) {
     }
   }
 }
-
-}  // namespace
 
 Q4KScaleMin UnpackQ4KScaleMin(const uint8_t* scales12, int sub) {
   assert(sub >= 0 && sub < 8);
@@ -358,6 +365,20 @@ void DequantizeQ4K(const uint8_t* in, int64_t n, float* y) {
 }
 
 void QuantizeQ6K(const float* x, int64_t n, uint8_t* out) {
+#if AIINFRA_QUANT_X86
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return internal::QuantizeQ6KAvx512(x, n, out);
+    case Isa::kAvx2:
+      return internal::QuantizeQ6KAvx2(x, n, out);
+    case Isa::kScalar:
+      break;
+  }
+#endif
+  QuantizeQ6KRef(x, n, out);
+}
+
+void QuantizeQ6KRef(const float* x, int64_t n, uint8_t* out) {
   assert(n % kQK_K == 0);
   for (int64_t b = 0; b < n / kQK_K; ++b) {
     QuantizeQ6KBlock(x + b * kQK_K, out + b * kQ6KBlockBytes);

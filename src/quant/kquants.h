@@ -85,7 +85,9 @@ void QuantizeQ4K(const float* x, int64_t n, uint8_t* out);
 void QuantizeQ4KRef(const float* x, int64_t n, uint8_t* out);
 void DequantizeQ4K(const uint8_t* in, int64_t n, float* y);
 
+// QuantizeQ6K runs the SIMD path of ActiveIsa() (simd.h), bit-for-bit equal to QuantizeQ6KRef.
 void QuantizeQ6K(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ6KRef(const float* x, int64_t n, uint8_t* out);
 void DequantizeQ6K(const uint8_t* in, int64_t n, float* y);
 
 // The 6-bit scale and min of Q4_K sub-block `sub` (0..7) from a block's scales[12] (ggml's

@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "quant/float_formats.h"
+#include "quant/simd.h"
+#include "quant/simd_impl.h"
 
 namespace aiinfra::quant {
 namespace {
@@ -27,8 +29,12 @@ uint8_t Code(float x, float scale) { return scale > 0 ? F32ToE2M1(x / scale) : 0
 }  // namespace
 
 uint8_t MxScaleCode(const float* x) {
-  if (!AllFinite(x, kMxBlock)) return 0xFF;
-  const float amax = Amax(x, kMxBlock);
+  const bool finite = AllFinite(x, kMxBlock);
+  return internal::MxScaleCodeFromAmax(finite ? Amax(x, kMxBlock) : 0.0f, finite);
+}
+
+uint8_t internal::MxScaleCodeFromAmax(float amax, bool finite) {
+  if (!finite) return 0xFF;
   if (amax == 0) return 0;
   int e = 0;
   std::frexp(amax, &e);  // amax = f * 2^e, f in [0.5, 1): floor(log2(amax)) = e - 1
@@ -36,6 +42,20 @@ uint8_t MxScaleCode(const float* x) {
 }
 
 void QuantizeMxfp4(const float* x, int64_t n, uint8_t* codes, uint8_t* scales) {
+#if AIINFRA_QUANT_X86
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return internal::QuantizeMxfp4Avx512(x, n, codes, scales);
+    case Isa::kAvx2:
+      return internal::QuantizeMxfp4Avx2(x, n, codes, scales);
+    case Isa::kScalar:
+      break;
+  }
+#endif
+  QuantizeMxfp4Ref(x, n, codes, scales);
+}
+
+void QuantizeMxfp4Ref(const float* x, int64_t n, uint8_t* codes, uint8_t* scales) {
   for (int64_t b = 0; b < n / kMxBlock; ++b, x += kMxBlock) {
     const uint8_t s = MxScaleCode(x);
     scales[b] = s;
@@ -56,6 +76,20 @@ void DequantizeMxfp4(const uint8_t* codes, const uint8_t* scales, int64_t n, flo
 }
 
 void QuantizeMxfp4Ggml(const float* x, int64_t n, uint8_t* out) {
+#if AIINFRA_QUANT_X86
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return internal::QuantizeMxfp4GgmlAvx512(x, n, out);
+    case Isa::kAvx2:
+      return internal::QuantizeMxfp4GgmlAvx2(x, n, out);
+    case Isa::kScalar:
+      break;
+  }
+#endif
+  QuantizeMxfp4GgmlRef(x, n, out);
+}
+
+void QuantizeMxfp4GgmlRef(const float* x, int64_t n, uint8_t* out) {
   for (int64_t b = 0; b < n / kMxBlock; ++b, x += kMxBlock, out += kMxfp4GgmlBytes) {
     const uint8_t s = MxScaleCode(x);
     out[0] = s;
@@ -81,6 +115,21 @@ float NvTensorScale(float amax) {
 }
 
 void QuantizeNvfp4(const float* x, int64_t n, float tensor_scale, uint8_t* codes, uint8_t* scales) {
+#if AIINFRA_QUANT_X86
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return internal::QuantizeNvfp4Avx512(x, n, tensor_scale, codes, scales);
+    case Isa::kAvx2:
+      return internal::QuantizeNvfp4Avx2(x, n, tensor_scale, codes, scales);
+    case Isa::kScalar:
+      break;
+  }
+#endif
+  QuantizeNvfp4Ref(x, n, tensor_scale, codes, scales);
+}
+
+void QuantizeNvfp4Ref(const float* x, int64_t n, float tensor_scale, uint8_t* codes,
+                      uint8_t* scales) {
   for (int64_t b = 0; b < n / kNvBlock; ++b, x += kNvBlock) {
     float scale = 0;
     if (!AllFinite(x, kNvBlock)) {
@@ -106,6 +155,20 @@ void DequantizeNvfp4(const uint8_t* codes, const uint8_t* scales, int64_t n, flo
 }
 
 void QuantizeNvfp4Ggml(const float* x, int64_t n, uint8_t* out) {
+#if AIINFRA_QUANT_X86
+  switch (ActiveIsa()) {
+    case Isa::kAvx512:
+      return internal::QuantizeNvfp4GgmlAvx512(x, n, out);
+    case Isa::kAvx2:
+      return internal::QuantizeNvfp4GgmlAvx2(x, n, out);
+    case Isa::kScalar:
+      break;
+  }
+#endif
+  QuantizeNvfp4GgmlRef(x, n, out);
+}
+
+void QuantizeNvfp4GgmlRef(const float* x, int64_t n, uint8_t* out) {
   for (int64_t b = 0; b < n / kNvfp4GgmlBlock; ++b, out += kNvfp4GgmlBytes) {
     for (int s = 0; s < 4; ++s, x += kNvBlock) {
       out[s] = F32ToUE4M3(Amax(x, kNvBlock) / kE2M1Max);

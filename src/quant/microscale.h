@@ -38,19 +38,26 @@ inline constexpr int kNvfp4GgmlBytes = 36;
 uint8_t MxScaleCode(const float* x);
 
 // n a multiple of 32: codes holds n / 2 bytes, scales n / 32.
+// Each QuantizeX runs the SIMD path of ActiveIsa() (simd.h), bit-for-bit equal to QuantizeXRef,
+// the scalar reference.
 void QuantizeMxfp4(const float* x, int64_t n, uint8_t* codes, uint8_t* scales);
+void QuantizeMxfp4Ref(const float* x, int64_t n, uint8_t* codes, uint8_t* scales);
 void DequantizeMxfp4(const uint8_t* codes, const uint8_t* scales, int64_t n, float* y);
 void QuantizeMxfp4Ggml(const float* x, int64_t n, uint8_t* out);
+void QuantizeMxfp4GgmlRef(const float* x, int64_t n, uint8_t* out);
 void DequantizeMxfp4Ggml(const uint8_t* in, int64_t n, float* y);
 
 // The tensor scale for a tensor whose largest finite magnitude is `amax` (1 when it is 0).
 float NvTensorScale(float amax);
 // n a multiple of 16: codes holds n / 2 bytes, scales n / 16.
 void QuantizeNvfp4(const float* x, int64_t n, float tensor_scale, uint8_t* codes, uint8_t* scales);
+void QuantizeNvfp4Ref(const float* x, int64_t n, float tensor_scale, uint8_t* codes,
+                      uint8_t* scales);
 void DequantizeNvfp4(const uint8_t* codes, const uint8_t* scales, int64_t n, float tensor_scale,
                      float* y);
 // n a multiple of 64.
 void QuantizeNvfp4Ggml(const float* x, int64_t n, uint8_t* out);
+void QuantizeNvfp4GgmlRef(const float* x, int64_t n, uint8_t* out);
 void DequantizeNvfp4Ggml(const uint8_t* in, int64_t n, float* y);
 
 }  // namespace aiinfra::quant

@@ -1,5 +1,6 @@
 // Private to src/quant: the ISA-specific entry points behind the dispatched functions of simd.h,
-// ggml_blocks.h (QuantizeQ8_0) and kquants.h (QuantizeQ4K), and the scalar pieces they share
+// ggml_blocks.h (QuantizeQ8_0, Q4_0, Q4_1, Q5_0), kquants.h (QuantizeQ4K), int_quant.h
+// (QuantizeIntRow) and microscale.h (MXFP4, NVFP4), and the scalar pieces they share
 // with the references. Each entry point has the contract of the function it implements and
 // may only be called when CpuIsa() includes its ISA (the dispatchers check ActiveIsa()).
 #pragma once
@@ -12,6 +13,10 @@
 #else
 #define AIINFRA_QUANT_X86 0
 #endif
+
+namespace aiinfra::quant {
+struct IntSpec;
+}
 
 namespace aiinfra::quant::internal {
 
@@ -76,8 +81,22 @@ void EncodeFp8RowScalar(const float* x, int64_t n, float scale, bool e5m2, uint8
 // decode will use: d[j] = fp16(d) * sc_j and dm[j] = fp16(dmin) * m_j.
 void Q4KPackScales(const float* scales, const float* mins, uint8_t* block, float* d, float* dm);
 
+// QuantizeIntRowRef's step from a group's range to its scale (returned, already rounded to its
+// storage type and 1 for an all-zero group), zero point *z (0 when symmetric) and code range
+// [*lo, *hi]: from min and max (asymmetric) or amax (symmetric), as the reference folds them.
+float IntGroupScale(const IntSpec& spec, float min, float max, float amax, int* z, int* lo,
+                    int* hi);
+
+// Q6_K's step after the 16 sub-block searches (scales[16], codes L[256] as l + 32), shared by
+// QuantizeQ6KRef and the SIMD quantizers: the super-scale, the 8-bit scales, the re-coding and
+// the packing of the block at `out` (kQ6KBlockBytes).
+void Q6KFinish(const float* x, const float* scales, int8_t* L, uint8_t* out);
+
+// MxScaleCode's step from a block's amax (of its finite values) and whether all are finite.
+uint8_t MxScaleCodeFromAmax(float amax, bool finite);
+
 #if AIINFRA_QUANT_X86
-// AVX2 + F16C (simd_avx2.cc).
+// AVX2 + F16C (simd_avx2.cc; the block quantizers in simd_avx2_blocks.cc).
 void EncodeFp8RowAvx2(const float* x, int64_t n, float scale, bool e5m2, uint8_t* out);
 void F32ToBF16RowAvx2(const float* x, int64_t n, uint16_t* out);
 void F32ToF16RowAvx2(const float* x, int64_t n, uint16_t* out);
@@ -85,8 +104,19 @@ void BF16ToF32RowAvx2(const uint16_t* in, int64_t n, float* y);
 void F16ToF32RowAvx2(const uint16_t* in, int64_t n, float* y);
 void QuantizeQ8_0Avx2(const float* x, int64_t n, uint8_t* out);
 void QuantizeQ4KAvx2(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ6KAvx2(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ4_0Avx2(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ4_1Avx2(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ5_0Avx2(const float* x, int64_t n, uint8_t* out);
+void QuantizeIntRowAvx2(const float* x, int64_t cols, const IntSpec& spec, uint8_t* codes,
+                        float* scales, uint8_t* zeros);
+void QuantizeMxfp4Avx2(const float* x, int64_t n, uint8_t* codes, uint8_t* scales);
+void QuantizeMxfp4GgmlAvx2(const float* x, int64_t n, uint8_t* out);
+void QuantizeNvfp4Avx2(const float* x, int64_t n, float tensor_scale, uint8_t* codes,
+                       uint8_t* scales);
+void QuantizeNvfp4GgmlAvx2(const float* x, int64_t n, uint8_t* out);
 
-// AVX-512 F, BW, DQ, VL (simd_avx512.cc).
+// AVX-512 F, BW, DQ, VL (simd_avx512.cc; the block quantizers in simd_avx512_blocks.cc).
 void EncodeFp8RowAvx512(const float* x, int64_t n, float scale, bool e5m2, uint8_t* out);
 void F32ToBF16RowAvx512(const float* x, int64_t n, uint16_t* out);
 void F32ToF16RowAvx512(const float* x, int64_t n, uint16_t* out);
@@ -94,6 +124,17 @@ void BF16ToF32RowAvx512(const uint16_t* in, int64_t n, float* y);
 void F16ToF32RowAvx512(const uint16_t* in, int64_t n, float* y);
 void QuantizeQ8_0Avx512(const float* x, int64_t n, uint8_t* out);
 void QuantizeQ4KAvx512(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ6KAvx512(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ4_0Avx512(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ4_1Avx512(const float* x, int64_t n, uint8_t* out);
+void QuantizeQ5_0Avx512(const float* x, int64_t n, uint8_t* out);
+void QuantizeIntRowAvx512(const float* x, int64_t cols, const IntSpec& spec, uint8_t* codes,
+                          float* scales, uint8_t* zeros);
+void QuantizeMxfp4Avx512(const float* x, int64_t n, uint8_t* codes, uint8_t* scales);
+void QuantizeMxfp4GgmlAvx512(const float* x, int64_t n, uint8_t* out);
+void QuantizeNvfp4Avx512(const float* x, int64_t n, float tensor_scale, uint8_t* codes,
+                         uint8_t* scales);
+void QuantizeNvfp4GgmlAvx512(const float* x, int64_t n, uint8_t* out);
 #endif
 
 }  // namespace aiinfra::quant::internal
