@@ -96,6 +96,21 @@ void PutHalfRow(const float* x, int64_t n, bool bf16, uint8_t* out) {
   }
 }
 
+// The reverse of PutHalfRow, through the same aligned buffer.
+void GetHalfRow(const uint8_t* in, int64_t n, bool bf16, float* y) {
+  constexpr int64_t kChunk = 2048;
+  uint16_t buf[kChunk];
+  for (int64_t i = 0; i < n; i += kChunk) {
+    const int64_t m = std::min(kChunk, n - i);
+    std::memcpy(buf, in + 2 * i, static_cast<size_t>(m) * 2);
+    if (bf16) {
+      BF16ToF32Row(buf, m, y + i);
+    } else {
+      F16ToF32Row(buf, m, y + i);
+    }
+  }
+}
+
 float GetF32(const uint8_t* p) {
   float v;
   std::memcpy(&v, p, 4);
@@ -223,7 +238,7 @@ Result<TensorCodec> TensorCodec::Make(Format format, const std::vector<int64_t>&
     case Format::kINT4: {
       IntSpec spec = int_spec.value_or(IntSpec{});
       spec.bits = format == Format::kINT8 ? 8 : 4;
-      if (!int_spec || spec.group < 0) spec.group = info.block;  // the format's default
+      if (!int_spec || spec.group < 0) spec.group = info.block;     // the format's default
       if (spec.group == 0 || spec.group > c.cols_) spec.group = 0;  // per channel
       AIINFRA_CHECK_OK(fits(spec.group));
       if (spec.bits == 4 && c.cols_ % 2 != 0) {
@@ -272,15 +287,19 @@ void TensorCodec::EncodeScalar(size_t, uint8_t* out) const { PutF32(out, TensorS
 
 void TensorCodec::EncodeRows(size_t p, const float* x, int64_t r0, int64_t r1, uint8_t* out) const {
   const int64_t n = (r1 - r0) * cols_;
+  switch (format_) {  // the plain floats are the same in both containers
+    case Format::kF32:
+      std::memcpy(out, x, static_cast<size_t>(n) * 4);
+      return;
+    case Format::kF16:
+      return PutHalfRow(x, n, false, out);
+    case Format::kBF16:
+      return PutHalfRow(x, n, true, out);
+    default:
+      break;
+  }
   if (container_ == Container::kGguf) {
     switch (format_) {
-      case Format::kF32:
-        std::memcpy(out, x, static_cast<size_t>(n) * 4);
-        return;
-      case Format::kF16:
-        return PutHalfRow(x, n, false, out);
-      case Format::kBF16:
-        return PutHalfRow(x, n, true, out);
       case Format::kQ8_0:
         return QuantizeQ8_0(x, n, out);
       case Format::kQ4_0:
@@ -303,12 +322,6 @@ void TensorCodec::EncodeRows(size_t p, const float* x, int64_t r0, int64_t r1, u
   }
   const std::string& suffix = parts_[p].suffix;
   switch (format_) {
-    case Format::kF32:
-      std::memcpy(out, x, static_cast<size_t>(n) * 4);
-      return;
-    case Format::kF16:
-    case Format::kBF16:
-      return PutHalfRow(x, n, format_ == Format::kBF16, out);
     case Format::kFP8_E4M3:
     case Format::kFP8_E5M2: {
       return EncodeFp8Row(x, n, TensorScale(), format_ == Format::kFP8_E5M2, out);
@@ -366,17 +379,19 @@ void TensorCodec::DecodeRows(std::span<const std::span<const uint8_t>> parts, in
     std::memcpy(&h, p, 2);
     return h;
   };
+  switch (format_) {  // the plain floats are the same in both containers
+    case Format::kF32:
+      std::memcpy(y, main, static_cast<size_t>(n) * 4);
+      return;
+    case Format::kF16:
+      return GetHalfRow(main, n, false, y);
+    case Format::kBF16:
+      return GetHalfRow(main, n, true, y);
+    default:
+      break;
+  }
   if (container_ == Container::kGguf) {
     switch (format_) {
-      case Format::kF32:
-        std::memcpy(y, main, static_cast<size_t>(n) * 4);
-        return;
-      case Format::kF16:
-        for (int64_t i = 0; i < n; ++i) y[i] = F16ToF32(f16(main + 2 * i));
-        return;
-      case Format::kBF16:
-        for (int64_t i = 0; i < n; ++i) y[i] = BF16ToF32(f16(main + 2 * i));
-        return;
       case Format::kQ8_0:
         return DequantizeQ8_0(main, n, y);
       case Format::kQ4_0:
@@ -401,15 +416,6 @@ void TensorCodec::DecodeRows(std::span<const std::span<const uint8_t>> parts, in
     return parts[p].data() + static_cast<uint64_t>(r0) * parts_[p].row_bytes;
   };
   switch (format_) {
-    case Format::kF32:
-      std::memcpy(y, main, static_cast<size_t>(n) * 4);
-      return;
-    case Format::kF16:
-      for (int64_t i = 0; i < n; ++i) y[i] = F16ToF32(f16(main + 2 * i));
-      return;
-    case Format::kBF16:
-      for (int64_t i = 0; i < n; ++i) y[i] = BF16ToF32(f16(main + 2 * i));
-      return;
     case Format::kFP8_E4M3:
     case Format::kFP8_E5M2: {
       const float s = GetF32(parts[1].data());

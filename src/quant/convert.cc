@@ -19,27 +19,6 @@ Error Invalid(const std::string& path, std::string message) {
   return Error{ErrorCode::kInvalidInput, std::move(message), Location{.file = path}};
 }
 
-StDtype DtypeOf(Storage s) {
-  switch (s) {
-    case Storage::kF32:
-      return StDtype::kF32;
-    case Storage::kF16:
-      return StDtype::kF16;
-    case Storage::kBF16:
-      return StDtype::kBF16;
-    case Storage::kI8:
-      return StDtype::kI8;
-    case Storage::kF8E4M3:
-      return StDtype::kF8E4M3;
-    case Storage::kF8E5M2:
-      return StDtype::kF8E5M2;
-    case Storage::kF8E8M0:
-      return StDtype::kF8E8M0;
-    default:
-      return StDtype::kU8;
-  }
-}
-
 // The ggml type a safetensors tensor is copied as (an empty float tensor, an integer one).
 std::optional<uint32_t> GgmlTypeOf(StDtype d) {
   switch (d) {
@@ -255,7 +234,8 @@ Result<Layout> LayOut(const WeightFile& in, Container container, Planned& p,
     for (size_t k = 0; k < c.parts().size(); ++k) {
       const Part& part = c.parts()[k];
       if (container == Container::kSafetensors) {
-        l.st.push_back(StTensorSpec{w.name + part.suffix, DtypeOf(part.storage), part.shape});
+        l.st.push_back(
+            StTensorSpec{w.name + part.suffix, DtypeOfStorage(part.storage), part.shape});
       } else {
         l.gg.push_back(
             GgufTensorSpec{w.name, Dims(w.shape), static_cast<uint32_t>(part.ggml_type)});

@@ -43,6 +43,15 @@ std::optional<Format> FormatOfDtype(StDtype d) {
   }
 }
 
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  if (shape.empty()) return "scalar";
+  std::string out;
+  for (int64_t d : shape) out += (out.empty() ? "" : "x") + std::to_string(d);
+  return out;
+}
+
+}  // namespace
+
 StDtype DtypeOfStorage(Storage s) {
   switch (s) {
     case Storage::kF32:
@@ -59,19 +68,12 @@ StDtype DtypeOfStorage(Storage s) {
       return StDtype::kF8E5M2;
     case Storage::kF8E8M0:
       return StDtype::kF8E8M0;
-    default:
-      return StDtype::kU8;
+    case Storage::kU8:
+    case Storage::kGgml:
+      break;
   }
+  return StDtype::kU8;
 }
-
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  if (shape.empty()) return "scalar";
-  std::string out;
-  for (int64_t d : shape) out += (out.empty() ? "" : "x") + std::to_string(d);
-  return out;
-}
-
-}  // namespace
 
 struct WeightFile::Impl {
   explicit Impl(MappedFile f) : file(std::move(f)) {}

@@ -83,6 +83,9 @@ class WeightFile {
   std::unique_ptr<Impl> impl_;
 };
 
+// The safetensors dtype a codec part of `storage` is written as (U8 for packed codes).
+StDtype DtypeOfStorage(Storage storage);
+
 // The metadata value Convert writes for a quantized tensor: "FORMAT SHAPE [group=G] [asym]".
 std::string QuantEntryText(Format format, const std::vector<int64_t>& shape,
                            const std::optional<IntSpec>& spec);
