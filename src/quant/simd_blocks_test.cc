@@ -21,47 +21,16 @@
 #include "quant/kquants.h"
 #include "quant/microscale.h"
 #include "quant/simd.h"
+#include "quant/simd_test_inputs.h"
 
 namespace aiinfra::quant {
 namespace {
 
-enum class Dist { kGaussian, kHeavy, kOutliers, kTiny, kHuge, kGrid, kSubnormal };
+using simd_inputs::Dist;
+using simd_inputs::Draw;
+
 constexpr Dist kDists[] = {Dist::kGaussian, Dist::kHeavy, Dist::kOutliers, Dist::kTiny,
                            Dist::kHuge,     Dist::kGrid,  Dist::kSubnormal};
-
-std::vector<float> Draw(Dist dist, size_t n, float scale, std::mt19937_64& rng) {
-  std::normal_distribution<float> gauss(0.0f, 1.0f);
-  std::student_t_distribution<float> student(1.5f);
-  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
-  std::vector<float> x(n);
-  for (size_t i = 0; i < n; ++i) {
-    const float sign = unit(rng) < 0.5f ? -1.0f : 1.0f;
-    switch (dist) {
-      case Dist::kGaussian:
-        x[i] = gauss(rng) * scale;
-        break;
-      case Dist::kHeavy:
-        x[i] = std::clamp(student(rng), -1e4f, 1e4f) * scale;
-        break;
-      case Dist::kOutliers:  // channels 3, 77 and 100 of every 128 are 50x larger
-        x[i] = gauss(rng) * scale * (i % 128 == 3 || i % 128 == 77 || i % 128 == 100 ? 50 : 1);
-        break;
-      case Dist::kTiny:
-        x[i] = sign * std::ldexp(1.0f + unit(rng), -static_cast<int>(5 + unit(rng) * 40));
-        break;
-      case Dist::kHuge:
-        x[i] = sign * std::ldexp(1.0f + unit(rng), static_cast<int>(5 + unit(rng) * 122));
-        break;
-      case Dist::kGrid:  // halves of small integers: many exact ties after scaling
-        x[i] = static_cast<float>(static_cast<int>(gauss(rng) * 8)) * 0.5f * scale;
-        break;
-      case Dist::kSubnormal:  // scales and reciprocals at the edges of float's range
-        x[i] = sign * std::ldexp(1.0f + unit(rng), -static_cast<int>(120 + unit(rng) * 29));
-        break;
-    }
-  }
-  return x;
-}
 
 // Structured blocks of `len`: equal-magnitude extremes of both signs in random places (and
 // orders), signed zeros, all-zero blocks, exact grid values.
@@ -161,22 +130,7 @@ float TensorScaleOf(const std::vector<float>& x) {
   return NvTensorScale(amax);
 }
 
-class SimdBlocksTest : public testing::TestWithParam<Isa> {
- protected:
-  void SetUp() override {
-    if (CpuIsa() < GetParam()) {
-      GTEST_SKIP() << "this CPU lacks " << IsaName(GetParam()) << " (has " << IsaName(CpuIsa())
-                   << ")";
-    }
-    saved_ = ActiveIsa();
-    SetIsa(GetParam());
-    ASSERT_EQ(ActiveIsa(), GetParam());
-  }
-  void TearDown() override { SetIsa(saved_); }
-
- private:
-  Isa saved_ = Isa::kScalar;
-};
+class SimdBlocksTest : public simd_inputs::IsaFixture {};
 
 // Finite inputs over all distributions, with odd numbers of blocks; >= 1M values per codec.
 TEST_P(SimdBlocksTest, BlockCodecsRandom) {

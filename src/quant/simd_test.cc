@@ -15,6 +15,7 @@
 #include "quant/float_formats.h"
 #include "quant/ggml_blocks.h"
 #include "quant/kquants.h"
+#include "quant/simd_test_inputs.h"
 
 // Every dispatched function against its scalar reference, bit for bit, on every ISA the CPU has
 // (tests of a missing ISA are skipped, naming it). Names start with "Simd"; the exhaustive sweeps
@@ -23,45 +24,14 @@
 namespace aiinfra::quant {
 namespace {
 
+using simd_inputs::Dist;
+using simd_inputs::Draw;
+
 // ---------------------------------------------------------------------------------------------
 // Inputs.
 
-enum class Dist { kGaussian, kHeavy, kOutliers, kTiny, kHuge, kGrid };
 constexpr Dist kDists[] = {Dist::kGaussian, Dist::kHeavy, Dist::kOutliers,
                            Dist::kTiny,     Dist::kHuge,  Dist::kGrid};
-
-// n values of `dist` at magnitude `scale` (kTiny and kHuge ignore it: they span the FP8/F16
-// subnormal ranges, and the saturating/overflowing ones).
-std::vector<float> Draw(Dist dist, size_t n, float scale, std::mt19937_64& rng) {
-  std::normal_distribution<float> gauss(0.0f, 1.0f);
-  std::student_t_distribution<float> student(1.5f);
-  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
-  std::vector<float> x(n);
-  for (size_t i = 0; i < n; ++i) {
-    const float sign = unit(rng) < 0.5f ? -1.0f : 1.0f;
-    switch (dist) {
-      case Dist::kGaussian:
-        x[i] = gauss(rng) * scale;
-        break;
-      case Dist::kHeavy:
-        x[i] = std::clamp(student(rng), -1e4f, 1e4f) * scale;
-        break;
-      case Dist::kOutliers:  // channels 3, 77 and 100 of every 128 are 50x larger
-        x[i] = gauss(rng) * scale * (i % 128 == 3 || i % 128 == 77 || i % 128 == 100 ? 50 : 1);
-        break;
-      case Dist::kTiny:
-        x[i] = sign * std::ldexp(1.0f + unit(rng), -static_cast<int>(5 + unit(rng) * 40));
-        break;
-      case Dist::kHuge:
-        x[i] = sign * std::ldexp(1.0f + unit(rng), static_cast<int>(5 + unit(rng) * 122));
-        break;
-      case Dist::kGrid:  // halves of small integers: many exact ties after scaling
-        x[i] = static_cast<float>(static_cast<int>(gauss(rng) * 8)) * 0.5f * scale;
-        break;
-    }
-  }
-  return x;
-}
 
 // NaNs (quiet, signalling, negative, payloads), infinities, zeros, extremes, subnormal floats.
 std::vector<float> Specials() {
@@ -175,22 +145,7 @@ std::vector<uint8_t> Q4K(const std::vector<float>& x, bool ref = false) {
 // ---------------------------------------------------------------------------------------------
 // One instance per ISA; the ISA is set for the test and restored after it.
 
-class SimdIsaTest : public testing::TestWithParam<Isa> {
- protected:
-  void SetUp() override {
-    if (CpuIsa() < GetParam()) {
-      GTEST_SKIP() << "this CPU lacks " << IsaName(GetParam()) << " (has " << IsaName(CpuIsa())
-                   << ")";
-    }
-    saved_ = ActiveIsa();
-    SetIsa(GetParam());
-    ASSERT_EQ(ActiveIsa(), GetParam());
-  }
-  void TearDown() override { SetIsa(saved_); }
-
- private:
-  Isa saved_ = Isa::kScalar;
-};
+class SimdIsaTest : public simd_inputs::IsaFixture {};
 
 TEST_P(SimdIsaTest, Fp8RandomRows) {
   std::mt19937_64 rng(1);
