@@ -272,18 +272,20 @@ AIINFRA_AVX2 inline __m256i E2M1Codes(__m256 v) {
   const __m256 a = Abs(v);
   const __m256i one = Set(1);
   __m256i code = _mm256_setzero_si256();
-  const auto count = [&](float t, int pred) {
-    code = _mm256_add_epi32(
-        code,
-        _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(a, _mm256_set1_ps(t), pred)), one));
+  // The predicates are literals at each call: the compare's immediate must be a constant even
+  // in an unoptimized (sanitizer) build.
+  const auto gt = [&](float t) { return _mm256_cmp_ps(a, _mm256_set1_ps(t), _CMP_GT_OQ); };
+  const auto ge = [&](float t) { return _mm256_cmp_ps(a, _mm256_set1_ps(t), _CMP_GE_OQ); };
+  const auto count = [&](__m256 passed) {
+    code = _mm256_add_epi32(code, _mm256_and_si256(_mm256_castps_si256(passed), one));
   };
-  count(0.25f, _CMP_GT_OQ);
-  count(0.75f, _CMP_GE_OQ);
-  count(1.25f, _CMP_GT_OQ);
-  count(1.75f, _CMP_GE_OQ);
-  count(2.5f, _CMP_GT_OQ);
-  count(3.5f, _CMP_GE_OQ);
-  count(5.0f, _CMP_GT_OQ);
+  count(gt(0.25f));
+  count(ge(0.75f));
+  count(gt(1.25f));
+  count(ge(1.75f));
+  count(gt(2.5f));
+  count(ge(3.5f));
+  count(gt(5.0f));
   const __m256i sign = _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(v), 28), Set(8));
   const __m256i ordered = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_ORD_Q));
   return _mm256_or_si256(code, _mm256_and_si256(sign, ordered));

@@ -206,16 +206,20 @@ AIINFRA_AVX512 inline __m512i E2M1Codes(__m512 v) {
   const __m512 a = Abs(v);
   __m512i code = _mm512_setzero_si512();
   const __m512i one = Set(1);
-  const auto count = [&](float t, int pred) {
-    code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(a, _mm512_set1_ps(t), pred), code, one);
+  // The predicates are literals at each call: the compare's immediate must be a constant even
+  // in an unoptimized (sanitizer) build.
+  const auto gt = [&](float t) { return _mm512_cmp_ps_mask(a, _mm512_set1_ps(t), _CMP_GT_OQ); };
+  const auto ge = [&](float t) { return _mm512_cmp_ps_mask(a, _mm512_set1_ps(t), _CMP_GE_OQ); };
+  const auto count = [&](__mmask16 passed) {
+    code = _mm512_mask_add_epi32(code, passed, code, one);
   };
-  count(0.25f, _CMP_GT_OQ);
-  count(0.75f, _CMP_GE_OQ);
-  count(1.25f, _CMP_GT_OQ);
-  count(1.75f, _CMP_GE_OQ);
-  count(2.5f, _CMP_GT_OQ);
-  count(3.5f, _CMP_GE_OQ);
-  count(5.0f, _CMP_GT_OQ);
+  count(gt(0.25f));
+  count(ge(0.75f));
+  count(gt(1.25f));
+  count(ge(1.75f));
+  count(gt(2.5f));
+  count(ge(3.5f));
+  count(gt(5.0f));
   const __m512i sign = _mm512_and_si512(_mm512_srli_epi32(_mm512_castps_si512(v), 28), Set(8));
   return _mm512_mask_or_epi32(code, _mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), code, sign);
 }
