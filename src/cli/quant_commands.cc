@@ -67,7 +67,7 @@ std::vector<OptionSpec> KeepOptions() {
   return {
       {.name = "keep",
        .value_name = "REGEX=FORMAT",
-       .help = "tensors whose name matches REGEX get FORMAT (first match wins; repeatable)",
+       .help = "tensors whose name matches REGEX get FORMAT (first match wins)",
        .repeated = true},
       {.name = "no-default-keep",
        .help = "quantize embeddings, LM head, router gates, norms and biases too",
